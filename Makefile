@@ -1,0 +1,44 @@
+# 复工通 Fugong — the two commands of the README, and a few helpers.
+PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_PASSWORD ?= fugong-demo-2020
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test lint typecheck pytest serve bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_regions --towns 22,15
+	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo ""
+	@echo "复工通已启动：http://$(HOST)/   演示账号密码：$(DEMO_PASSWORD)"
+	$(PY) manage.py runserver $(HOST)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy .
+
+# The whole suite on the embedded SQLite database, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: $(STAMP) lint typecheck
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test-default.sqlite3 $(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest; \
+	else echo "TEST_DATABASE_URL is not set: PostgreSQL leg skipped"; fi
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from fugong.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("fugong.accounts.urls")),
+    path("regions/", include("fugong.regions.urls")),
+    path("enterprises/", include("fugong.enterprises.urls")),
+]

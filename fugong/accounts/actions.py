@@ -1,0 +1,85 @@
+"""State changes for accounts: sign-in with a failure throttle, API tokens, passwords."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from fugong.accounts.models import ApiToken, LoginAttempt, User, hash_token
+from fugong.core import audit
+from fugong.core.errors import NotFound, TooManyAttempts, Unauthorized, ValidationFailed
+
+TOKEN_PREFIX = "fg_"
+
+
+def check_login(username: str, password: str, *, ip: str | None = None) -> User:
+    """The user for these credentials, or an error; failures are counted per user name."""
+    username = (username or "").strip()
+    window_start = timezone.now() - timedelta(seconds=settings.FUGONG_LOGIN_WINDOW_SECONDS)
+    failures = LoginAttempt.objects.filter(username__iexact=username, at__gte=window_start).count()
+    if failures >= settings.FUGONG_LOGIN_MAX_FAILURES:
+        minutes = settings.FUGONG_LOGIN_WINDOW_SECONDS // 60
+        raise TooManyAttempts(
+            f"账号“{username}”连续登录失败{failures}次，已暂时锁定，请{minutes}分钟后再试，或联系管理员重置密码"
+        )
+    user = authenticate(username=username, password=password)
+    if user is None:
+        LoginAttempt.objects.create(username=username, ip=ip)
+        left = settings.FUGONG_LOGIN_MAX_FAILURES - failures - 1
+        raise Unauthorized(f"用户名或密码错误，请检查后重试（再失败{left}次将暂时锁定）")
+    LoginAttempt.objects.filter(username__iexact=username).delete()
+    return user  # type: ignore[return-value]
+
+
+@transaction.atomic
+def do_create_token(user: User, name: str, *, channel: str) -> tuple[ApiToken, str]:
+    """Makes a token and returns it with its raw value, which is never stored or shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写令牌用途，例如“市局数据对接”", details={"field": "name"})
+    if len(name) > 60:
+        raise ValidationFailed(f"令牌用途最多60个字，现为{len(name)}个字", details={"field": "name"})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=hash_token(raw))
+    audit.record(
+        actor=user, channel=channel, action="token.create", obj=token, changes={"name": [None, name]}
+    )
+    return token, raw
+
+
+@transaction.atomic
+def do_revoke_token(user: User, token_id: int, *, channel: str) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound("令牌不存在或已吊销")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=user, channel=channel, action="token.revoke", obj=token)
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a busy script should not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def do_change_password(user: User, new_password: str, *, channel: str) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(actor=user, channel=channel, action="user.password_change", obj=user)

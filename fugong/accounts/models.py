@@ -1,0 +1,141 @@
+"""Users, departments, memberships (role + region or enterprise), API tokens, login attempts."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import cast
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest
+
+from fugong.core.access import RestrictedQuerySet, Role, Scope
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may do comes from their memberships, not from here."""
+
+    display_name = models.CharField("姓名", max_length=40, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+def me(request: HttpRequest) -> User:
+    """The signed-in user of a request that login or token auth has already guarded."""
+    return cast(User, request.user)
+
+
+class DepartmentQuerySet(RestrictedQuerySet["Department"]):
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return scope.region_q(action, "region__path") | Q(pk__in=scope.department_ids)
+
+
+class Department(models.Model):
+    """A department or division (部门、处室) of a bureau in one region."""
+
+    name = models.CharField("名称", max_length=80)
+    region = models.ForeignKey("regions.Region", verbose_name="所属区划", on_delete=models.PROTECT)
+    phone = models.CharField("电话", max_length=30, blank=True)
+    active = models.BooleanField("启用", default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__path", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="department_unique_name")]
+        verbose_name = verbose_name_plural = "部门"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """One role a user holds, anchored to a region, a department or an enterprise.
+
+    Dispatchers, leaders and admins are anchored to a region (an admin with no region sees the
+    whole country); handlers to a department (and so its region); liaisons and reporters to one
+    enterprise each (a liaison with 60 enterprises has 60 memberships).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区划", null=True, blank=True, on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="部门", null=True, blank=True, on_delete=models.PROTECT
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name="企业",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "角色授权"
+        indexes = [models.Index(fields=["user", "active"])]
+
+    def __str__(self) -> str:
+        anchor = self.enterprise or self.department or self.region or "全国"
+        return f"{self.get_role_display()}·{anchor}"
+
+    def clean(self) -> None:
+        needs = {
+            Role.REPORTER: "enterprise",
+            Role.LIAISON: "enterprise",
+            Role.HANDLER: "department",
+            Role.DISPATCHER: "region",
+            Role.LEADER: "region",
+        }.get(Role(self.role))
+        labels = {"enterprise": "企业", "department": "部门", "region": "区划"}
+        if needs and getattr(self, f"{needs}_id") is None:
+            raise ValidationError(f"“{self.get_role_display()}”角色必须指定{labels[needs]}")
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its hash is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=60)
+    prefix = models.CharField("前缀", max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class LoginAttempt(models.Model):
+    """A failed sign-in, kept to throttle guessing (per user name, within a time window)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录失败记录"
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at}"

@@ -1,0 +1,65 @@
+"""Typed domain errors: a code, a Chinese message, details and an HTTP status.
+
+Actions raise these; the API handler and the page middleware turn them into responses in
+one place, so a rule's message reads the same on every channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+    default_message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+    status = 400
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+    default_message = "请先登录，或在请求头 Authorization 中提供有效的令牌（Bearer <token>）"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    default_message = "您可以查看此对象，但没有修改它的权限；如需修改，请联系上级调度员"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "对象不存在，或不在您的管辖范围内"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class ValidationFailed(DomainError):
+    """Input that breaks a rule; details["errors"] lists {field, value, message} items."""
+
+    code = "validation_failed"
+    status = 422
+    default_message = "提交的数据有误，请按提示修改后重新提交"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+    default_message = "登录失败次数过多，请稍后再试"

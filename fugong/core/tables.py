@@ -1,0 +1,196 @@
+"""Reading uploaded spreadsheets (.xlsx, .xls, .ods via python-calamine; .csv in UTF-8 or GBK).
+
+Files are recognised by their first bytes, not their names, so a renamed .docx or an
+encrypted workbook gets a message that says what it really is. The header row is found by
+matching known column names (with aliases), even below title rows and across two-row merged
+headers such as 员工情况 over 在册/报到/隔离/上岗.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from fugong.core.errors import ValidationFailed
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+HEADER_SCAN_ROWS = 10
+
+
+def file_error(message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={"errors": [{"row": None, "column": None, "message": message}]})
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]
+
+
+def read_sheet(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> Sheet:
+    """The first sheet of the file that has a recognisable header is chosen by the caller;
+    this returns the first non-empty sheet (or the CSV) as rows of cell values."""
+    sheets = read_sheets(data, filename, max_bytes=max_bytes)
+    for sheet in sheets:
+        if any(any(c not in (None, "") for c in row) for row in sheet.rows):
+            return sheet
+    raise file_error("文件中没有任何数据，请确认填写的是第一个工作表并已保存")
+
+
+def read_sheets(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> list[Sheet]:
+    if max_bytes is not None and len(data) > max_bytes:
+        raise file_error(
+            f"文件过大（{len(data) / 1048576:.1f} MB），上限为{max_bytes / 1048576:.0f} MB；请分成几个文件分别导入"
+        )
+    if not data.strip():
+        raise file_error("文件是空的，请选择已填写并保存的表格文件")
+    if data.startswith(ZIP_MAGIC):
+        return _read_zip_workbook(data)
+    if data.startswith(OLE_MAGIC):
+        return _read_ole_workbook(data)
+    if b"\x00" in data[:4096]:
+        raise file_error("无法识别的文件格式，请上传 .xlsx、.xls 或 .csv 文件")
+    return [Sheet("CSV", _read_csv(data))]
+
+
+def _read_zip_workbook(data: bytes) -> list[Sheet]:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        raise file_error(
+            "文件已损坏（压缩包结构不完整），请在 Excel 或 WPS 中重新打开并另存为 .xlsx"
+        ) from None
+    if "word/document.xml" in names:
+        raise file_error("这是一个 Word 文档（.docx），不是表格，请上传 Excel/WPS 表格文件")
+    if "xl/workbook.xml" not in names and "content.xml" not in names:
+        raise file_error("这个压缩文件不是 Excel 工作簿，请上传 .xlsx、.xls 或 .csv 文件")
+    return _read_with_calamine(data)
+
+
+def _read_ole_workbook(data: bytes) -> list[Sheet]:
+    if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[:65536]:
+        raise file_error("文件设置了打开密码，系统无法读取；请在 Excel/WPS 中取消密码保护后另存再导入")
+    return _read_with_calamine(data)
+
+
+def _read_with_calamine(data: bytes) -> list[Sheet]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            sheets.append(Sheet(name, sheet.to_python(skip_empty_area=False)))
+        return sheets
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # calamine raises several types for broken files
+        text = str(exc)
+        if "password" in text.lower() or "encrypt" in text.lower():
+            raise file_error("文件设置了密码保护，系统无法读取；请取消密码保护后另存再导入") from None
+        raise file_error(
+            f"文件无法作为表格读取（{text[:80]}），请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
+        ) from None
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise file_error("CSV 文件的文字编码无法识别，请另存为 UTF-8 或 GBK 编码")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def header_text(value: Any) -> str:
+    """A header cell reduced to its bare words: no spaces, line breaks, units or marks."""
+    text = "" if value is None else str(value)
+    for junk in (" ", "\u3000", "\n", "\r", "\t", "*", "＊", "：", ":"):
+        text = text.replace(junk, "")
+    for opener, closer in (("（", "）"), ("(", ")")):
+        while opener in text and closer in text.split(opener, 1)[1]:
+            head, rest = text.split(opener, 1)
+            text = head + rest.split(closer, 1)[1]
+    return text
+
+
+@dataclass
+class Header:
+    row_index: int  # index of the last header row (0-based); data starts below it
+    columns: dict[str, int]  # field → column index
+
+
+def locate_header(
+    rows: Sequence[Sequence[Any]], aliases: dict[str, str], *, required: Sequence[str]
+) -> Header | None:
+    """Finds the header among the first rows: one row, or two rows of merged cells.
+
+    `aliases` maps a bare header text to a field name. The best-matching candidate wins; a
+    header must name at least one of `required` and two fields in all.
+    """
+    best: Header | None = None
+    for index in range(min(HEADER_SCAN_ROWS, len(rows))):
+        for header in (_one_row_header(rows, index, aliases), _two_row_header(rows, index, aliases)):
+            if header is None or not any(f in header.columns for f in required) or len(header.columns) < 2:
+                continue
+            if best is None or len(header.columns) > len(best.columns):
+                best = header
+    return best
+
+
+def _one_row_header(rows: Sequence[Sequence[Any]], index: int, aliases: dict[str, str]) -> Header:
+    columns: dict[str, int] = {}
+    for col, cell in enumerate(rows[index]):
+        field = aliases.get(header_text(cell))
+        if field and field not in columns:
+            columns[field] = col
+    return Header(index, columns)
+
+
+def _two_row_header(rows: Sequence[Sequence[Any]], index: int, aliases: dict[str, str]) -> Header | None:
+    if index + 1 >= len(rows):
+        return None
+    top, bottom = rows[index], rows[index + 1]
+    columns: dict[str, int] = {}
+    group = ""
+    for col in range(max(len(top), len(bottom))):
+        upper = header_text(top[col]) if col < len(top) else ""
+        lower = header_text(bottom[col]) if col < len(bottom) else ""
+        if upper:
+            group = upper
+        candidates = [lower, group + lower, upper] if lower else [upper]
+        for candidate in candidates:
+            field = aliases.get(candidate)
+            if field and field not in columns:
+                columns[field] = col
+                break
+    return Header(index + 1, columns)
+
+
+SKIP_FIRST_CELL_WORDS = ("合计", "总计", "小计", "备注", "说明", "填表说明", "注：", "注:")
+
+
+def data_rows(rows: Sequence[Sequence[Any]], header: Header) -> Iterator[tuple[int, Sequence[Any]]]:
+    """(spreadsheet row number, row) for each row below the header that holds data."""
+    for index in range(header.row_index + 1, len(rows)):
+        row = rows[index]
+        cells = [c for c in row if c not in (None, "") and str(c).strip()]
+        if not cells:
+            continue
+        first = str(cells[0]).strip()
+        if first.startswith(SKIP_FIRST_CELL_WORDS):
+            continue
+        yield index + 1, row

@@ -1,0 +1,154 @@
+"""Pages of the registry: list with filters, detail with history, create/edit, import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from pydantic import ValidationError as PydanticError
+
+from fugong.core import audit
+from fugong.core.access import Action, access_object, require_action
+from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.models import Channel
+from fugong.enterprises import actions, importing
+from fugong.enterprises.fields import FIELDS
+from fugong.enterprises.filters import EnterpriseFilter, filter_enterprises
+from fugong.enterprises.models import Enterprise, SectorTag, Tier
+
+
+def read_filters(request: HttpRequest) -> EnterpriseFilter:
+    values: dict[str, Any] = {
+        k: v for k, v in request.GET.items() if k in EnterpriseFilter.model_fields and v != ""
+    }
+    try:
+        return EnterpriseFilter(**values)
+    except PydanticError:
+        raise ValidationFailed("筛选条件有误，请重新选择") from None
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request)
+    qs = filter_enterprises(Enterprise.objects.visible_to(request.user), filters, request.user)
+    page = Paginator(qs.select_related("region", "industry").order_by("region_id", "name"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "sectors": SectorTag.objects.filter(active=True),
+        "tiers": Tier.choices,
+        "query": query.urlencode(),
+    }
+    return render(request, "enterprises/list.html", context)
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = access_object(
+        Enterprise.objects.select_related("region", "industry"), request.user, uscc=uscc.upper()
+    )
+    can_edit = Enterprise.objects.visible_to(request.user, Action.CHANGE).filter(pk=enterprise.pk).exists()
+    context = {
+        "e": enterprise,
+        "can_edit": can_edit,
+        "history": audit.history("enterprise", str(enterprise.pk))[:50],
+    }
+    return render(request, "enterprises/detail.html", context)
+
+
+def form_values(request: HttpRequest) -> dict[str, Any]:
+    raw: dict[str, Any] = {spec.name: request.POST.get(spec.name, "") for spec in FIELDS}
+    raw["sectors"] = request.POST.getlist("sectors") or None
+    raw["above_scale"] = "是" if request.POST.get("above_scale") else "否"
+    return raw
+
+
+def render_form(
+    request: HttpRequest, enterprise: Enterprise | None, raw: dict[str, Any], error: Any
+) -> HttpResponse:
+    errors = {e["field"]: e["message"] for e in (error.details.get("errors", []) if error else [])}
+    context = {
+        "e": enterprise,
+        "raw": raw,
+        "error": error,
+        "field_errors": errors,
+        "sectors": SectorTag.objects.filter(active=True),
+        "tiers": Tier.choices,
+    }
+    return render(request, "enterprises/form.html", context, status=error.status if error else 200)
+
+
+def initial_values(enterprise: Enterprise) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        spec.name: getattr(enterprise, spec.name, "") for spec in FIELDS if spec.name != "sectors"
+    }
+    raw["region"] = enterprise.region_id
+    raw["industry"] = enterprise.industry_id or ""
+    raw["sectors"] = [s.name for s in enterprise.sectors.all()]
+    return {k: ("" if v is None else v) for k, v in raw.items()}
+
+
+@login_required
+def enterprise_create(request: HttpRequest) -> HttpResponse:
+    require_action(request.user, Action.CHANGE)
+    if request.method != "POST":
+        return render_form(request, None, {"active_from": "", "sectors": []}, None)
+    raw = form_values(request)
+    try:
+        enterprise = actions.check_create_enterprise(request.user, raw, channel=Channel.WEB)
+    except DomainError as exc:
+        return render_form(request, None, raw, exc)
+    messages.success(request, f"已登记“{enterprise.name}”")
+    return redirect("enterprise_detail", uscc=enterprise.uscc)
+
+
+@login_required
+def enterprise_edit(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = access_object(Enterprise.objects.all(), request.user, Action.CHANGE, uscc=uscc.upper())
+    if request.method != "POST":
+        return render_form(request, enterprise, initial_values(enterprise), None)
+    raw = form_values(request)
+    raw.pop("uscc", None)
+    try:
+        actions.check_update_enterprise(request.user, enterprise, raw, channel=Channel.WEB)
+    except DomainError as exc:
+        return render_form(request, enterprise, raw, exc)
+    messages.success(request, "已保存")
+    return redirect("enterprise_detail", uscc=enterprise.uscc)
+
+
+@login_required
+def enterprise_import(request: HttpRequest) -> HttpResponse:
+    require_action(request.user, Action.CHANGE)
+    context: dict[str, Any] = {"max_mb": settings.FUGONG_MAX_UPLOAD_BYTES // 1048576}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = ValidationFailed("请选择要导入的文件（.xlsx、.xls 或 .csv）")
+        elif upload.size and upload.size > settings.FUGONG_MAX_UPLOAD_BYTES:
+            context["error"] = ValidationFailed(
+                f"文件过大（{upload.size / 1048576:.1f} MB），上限为{context['max_mb']} MB；请分成几个文件导入"
+            )
+        else:
+            try:
+                context["result"] = importing.check_import_enterprises(
+                    request.user,
+                    upload.read(),
+                    upload.name or "",
+                    channel=Channel.EXCEL,
+                    dry_run=bool(request.POST.get("dry_run")),
+                    partial=bool(request.POST.get("partial")),
+                )
+            except DomainError as exc:
+                context["error"] = exc
+    status = context["error"].status if context.get("error") else 200
+    return render(request, "enterprises/import.html", context, status=status)
