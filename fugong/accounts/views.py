@@ -46,8 +46,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = me(request).memberships.filter(active=True).select_related(
-        "region", "department", "enterprise"
+    memberships = (
+        me(request).memberships.filter(active=True).select_related("region", "department", "enterprise")
     )
     return render(request, "accounts/home.html", {"memberships": memberships})
 

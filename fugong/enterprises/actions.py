@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from fugong.core import audit
@@ -58,12 +58,18 @@ def plan_change(
             if cleaned.get(required) is None:
                 label = {"uscc": "统一社会信用代码", "name": "企业名称", "region": "所属区划"}[required]
                 errors.append(FieldError(required, label, None, f"新登记企业必须填写{label}"))
-        cleaned.setdefault("active_from", timezone.localdate())
+        if cleaned.get("active_from") is None:
+            cleaned["active_from"] = timezone.localdate()
         before: dict[str, Any] = {}
     else:
         before = current_values(existing)
+        if "active_from" in cleaned and cleaned["active_from"] is None:
+            errors.append(
+                FieldError("active_from", "启用日期", None, "启用日期不能清空；企业不再纳入时请填写停用日期")
+            )
         cleaned.pop("uscc", None)  # the key never changes
-    after = {key: value for key, value in cleaned.items()}
+    empty_to_default(cleaned)
+    after = dict(cleaned)
     start = after.get("active_from", before.get("active_from"))
     end = after.get("active_to", before.get("active_to"))
     if start and end and end < start:
@@ -71,6 +77,15 @@ def plan_change(
             FieldError("active_to", "停用日期", str(end), f"停用日期{end}早于启用日期{start}，请核对")
         )
     return Change(cleaned, existing, audit.diff(before, after)), errors
+
+
+def empty_to_default(cleaned: dict[str, Any]) -> None:
+    """An emptied optional field stores its default ("" for text, 0, False) where NULL is not allowed."""
+    for key, value in cleaned.items():
+        if value is None and key != SECTORS:
+            model_field = cast("models.Field[Any, Any]", Enterprise._meta.get_field(key))
+            if not model_field.null:
+                cleaned[key] = model_field.get_default()
 
 
 def raise_if_errors(errors: Sequence[FieldError]) -> None:

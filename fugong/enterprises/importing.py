@@ -41,7 +41,8 @@ class RowOutcome:
     @property
     def message(self) -> str:
         return "；".join(
-            f"{e.label}“{e.value if e.value not in (None, '') else ''}”：{e.message}" for e in self.errors
+            f"{e.label}：{e.message}" if e.value in (None, "") else f"{e.label}“{e.value}”：{e.message}"
+            for e in self.errors
         )
 
 
