@@ -21,7 +21,8 @@ demo: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "复工通已启动：http://$(HOST)/   演示账号密码：$(DEMO_PASSWORD)"
-	$(PY) manage.py runserver $(HOST)
+	@# The job worker (big imports, later reminders) runs beside the web server and stops with it.
+	$(PY) manage.py run_jobs & trap "kill $$! 2>/dev/null" EXIT INT TERM; $(PY) manage.py runserver $(HOST)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -125,6 +125,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Uploads: spreadsheets up to this size are accepted; larger ones get a clear message.
 FUGONG_MAX_UPLOAD_BYTES = int(os.environ.get("FUGONG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Uploads bigger than this are imported by a background job with a progress bar.
+FUGONG_BACKGROUND_IMPORT_BYTES = int(os.environ.get("FUGONG_BACKGROUND_IMPORT_BYTES", str(512 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = FUGONG_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

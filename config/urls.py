@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("fugong.accounts.urls")),
     path("regions/", include("fugong.regions.urls")),
     path("enterprises/", include("fugong.enterprises.urls")),
+    path("jobs/", include("fugong.core.urls")),
 ]

@@ -68,6 +68,7 @@ class Scope:
     everything: bool = False
     grants: dict[str, Grant] = field(default_factory=dict)
     department_ids: frozenset[int] = frozenset()
+    user_id: int | None = None  # for things that belong to a person (their jobs, their tokens)
 
     def grant(self, action: str) -> Grant:
         return self.grants.get(action, Grant())
@@ -111,7 +112,7 @@ def _compute_scope(user: User) -> Scope:
     from fugong.accounts.models import Membership
 
     if user.is_superuser:
-        return Scope(everything=True)
+        return Scope(everything=True, user_id=user.pk)
     paths: dict[str, set[str]] = {}
     enterprises: dict[str, set[int]] = {}
     departments: set[int] = set()
@@ -119,7 +120,7 @@ def _compute_scope(user: User) -> Scope:
     for m in memberships:
         actions = ROLE_ACTIONS[m.role]
         if m.role == Role.ADMIN and m.region_id is None:
-            return Scope(everything=True)
+            return Scope(everything=True, user_id=user.pk)
         if m.department_id:
             departments.add(m.department_id)
         region = m.region or (m.department.region if m.department else None)
@@ -135,7 +136,7 @@ def _compute_scope(user: User) -> Scope:
         )
         for action in set(paths) | set(enterprises)
     }
-    return Scope(grants=grants, department_ids=frozenset(departments))
+    return Scope(grants=grants, department_ids=frozenset(departments), user_id=user.pk)
 
 
 M = TypeVar("M", bound=models.Model)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from fugong.core.access import RestrictedQuerySet, Scope
 
 
 class Channel(models.TextChoices):
@@ -39,3 +43,61 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_key}"
+
+
+class JobQuerySet(RestrictedQuerySet["Job"]):
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return Q(created_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+
+
+class Job(models.Model):
+    """Long work (a big import, later reminders and roll-overs) done by `run_jobs` workers.
+
+    A worker claims one queued job at a time (SKIP LOCKED on PostgreSQL, a conditional UPDATE
+    elsewhere), so any number of workers can run. Progress is written as it goes so that the
+    page that started the job can show a progress bar.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("名称", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    run_after = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=80, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True)
+    data = models.BinaryField(null=True, blank=True)  # an uploaded file; cleared when the job ends
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "run_after"])]
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "后台任务"
+
+    def __str__(self) -> str:
+        return f"{self.title or self.kind} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from fugong.core import tables
 from fugong.core.access import Action
@@ -148,10 +149,11 @@ def check_import_enterprises(
     if dry_run or (result.rejected and not partial):
         return result
     to_write = [c for o, c in changes if o.status != "unchanged"]
-    for start in range(0, len(to_write), CHUNK):
-        do_apply_changes(
-            user, to_write[start : start + CHUNK], channel=channel, note=f"导入文件 {filename}"[:500]
-        )
+    with transaction.atomic():  # all rows or none, even if the database fails half-way
+        for start in range(0, len(to_write), CHUNK):
+            do_apply_changes(
+                user, to_write[start : start + CHUNK], channel=channel, note=f"导入文件 {filename}"
+            )
     result.written = True
     return result
 

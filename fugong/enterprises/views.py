@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from pydantic import ValidationError as PydanticError
 
-from fugong.core import audit
+from fugong.core import audit, jobs
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
@@ -138,6 +138,19 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
             context["error"] = ValidationFailed(
                 f"文件过大（{upload.size / 1048576:.1f} MB），上限为{context['max_mb']} MB；请分成几个文件导入"
             )
+        elif upload.size and upload.size > settings.FUGONG_BACKGROUND_IMPORT_BYTES:
+            flags = {
+                "dry_run": bool(request.POST.get("dry_run")),
+                "partial": bool(request.POST.get("partial")),
+            }
+            job = jobs.enqueue(
+                "enterprise_import",
+                user=request.user,
+                title=f"导入企业名单：{upload.name}",
+                payload={"filename": upload.name or "", **flags},
+                data=upload.read(),
+            )
+            return redirect("job_detail", job_id=job.pk)
         else:
             try:
                 context["result"] = importing.check_import_enterprises(

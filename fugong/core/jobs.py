@@ -1,0 +1,99 @@
+"""Background jobs: enqueue, claim one, run it, record the outcome (after healthchecks' sendalerts).
+
+Handlers register by kind with `@handler("kind")` in their app's jobs.py (imported when the
+app is ready). `run_one()` claims at most one due job and returns whether there was one, so
+`run_jobs --once` simply calls it until it returns False.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fugong.core.errors import DomainError
+from fugong.core.models import Job
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Job], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def enqueue(
+    kind: str, *, user: Any, title: str = "", payload: dict[str, Any] | None = None, data: bytes | None = None
+) -> Job:
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    return Job.objects.create(
+        kind=kind,
+        title=title[:200],
+        created_by=user if getattr(user, "pk", None) else None,
+        payload=payload or {},
+        data=data,
+    )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_next(now: datetime | None = None) -> Job | None:
+    """Marks the oldest due queued job as running and returns it; None when there is none."""
+    now = now or timezone.now()
+    due = Job.objects.filter(status=Job.Status.QUEUED, run_after__lte=now).order_by("run_after", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            job = due.select_for_update(skip_locked=True).first()
+            if job is None:
+                return None
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker_name()
+            )
+    else:
+        for job_id in due.values_list("pk", flat=True)[:5]:
+            claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+                status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker_name()
+            )
+            if claimed:
+                break
+        else:
+            return None
+        job = Job.objects.get(pk=job_id)
+    job.refresh_from_db()
+    return job
+
+
+def set_progress(job: Job, done: int, total: int) -> None:
+    Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+
+
+def run_one(now: datetime | None = None) -> bool:
+    job = claim_next(now)
+    if job is None:
+        return False
+    outcome: dict[str, Any] = {"status": Job.Status.DONE, "error": ""}
+    try:
+        outcome["result"] = HANDLERS[job.kind](job)
+    except DomainError as exc:
+        outcome.update(status=Job.Status.FAILED, error=exc.message, result=exc.details)
+    except Exception:
+        log.exception("job %s (%s) failed", job.pk, job.kind)
+        outcome.update(
+            status=Job.Status.FAILED, error="处理时发生内部错误，已记录日志；请稍后重试或联系管理员"
+        )
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now(), data=None, **outcome)
+    return True
