@@ -122,6 +122,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Serve straight from the app folders too, so a server started without collectstatic still has its CSS.
+WHITENOISE_USE_FINDERS = True
 
 # Uploads: spreadsheets up to this size are accepted; larger ones get a clear message.
 FUGONG_MAX_UPLOAD_BYTES = int(os.environ.get("FUGONG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))

@@ -17,9 +17,10 @@ from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
 from fugong.enterprises import actions, importing
-from fugong.enterprises.fields import FIELDS
+from fugong.enterprises.fields import FIELDS, FIELDS_BY_NAME
 from fugong.enterprises.filters import EnterpriseFilter, filter_enterprises
 from fugong.enterprises.models import Enterprise, SectorTag, Tier
+from fugong.regions.models import Level, Region
 
 
 def read_filters(request: HttpRequest) -> EnterpriseFilter:
@@ -44,11 +45,38 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
+        "regions": region_choices(request.user),
         "sectors": SectorTag.objects.filter(active=True),
         "tiers": Tier.choices,
         "query": query.urlencode(),
     }
     return render(request, "enterprises/list.html", context)
+
+
+def region_choices(user: Any) -> list[tuple[str, str]]:
+    """Regions down to county level the user can filter by, in tree order, indented by depth."""
+    regions = (
+        Region.objects.visible_to(user)
+        .exclude(level=Level.TOWN)
+        .order_by("path")
+        .only("code", "name", "depth")
+    )
+    return [(r.code, "　" * r.depth + r.name) for r in regions]
+
+
+def labelled_history(enterprise: Enterprise) -> list[tuple[Any, list[tuple[str, Any, Any]]]]:
+    """Audit events with field names in Chinese, for the detail page."""
+    events = audit.history("enterprise", str(enterprise.pk))[:50]
+    return [
+        (
+            e,
+            [
+                (FIELDS_BY_NAME[k].label if k in FIELDS_BY_NAME else k, old, new)
+                for k, (old, new) in e.changes.items()
+            ],
+        )
+        for e in events
+    ]
 
 
 @login_required
@@ -60,7 +88,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     context = {
         "e": enterprise,
         "can_edit": can_edit,
-        "history": audit.history("enterprise", str(enterprise.pk))[:50],
+        "history": labelled_history(enterprise),
     }
     return render(request, "enterprises/detail.html", context)
 
