@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fugong.regions",
     "fugong.accounts",
     "fugong.enterprises",
+    "fugong.dispatch",
     "fugong.demo",
 ]
 

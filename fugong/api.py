@@ -78,3 +78,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/auth", "fugong.accounts.api.router")
 api.add_router("/regions", "fugong.regions.api.router")
 api.add_router("/enterprises", "fugong.enterprises.api.router")
+api.add_router("", "fugong.dispatch.api.router")

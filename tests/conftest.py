@@ -103,3 +103,17 @@ class World:
 @pytest.fixture
 def world(db: Any) -> World:
     return World()
+
+
+@pytest.fixture
+def plan(world: World) -> Any:
+    """The province's daily foreign-trade plan (seed 000): working days, 16:00, locked after 3 days."""
+    from fugong.dispatch.models import Plan
+
+    return Plan.objects.create(
+        title="全省外贸企业开复工情况日调度",
+        owner_region_id="220000",
+        start_date=datetime.date(2020, 2, 1),
+        selector={"sectors": ["外贸"]},
+        lock_after_days=3,
+    )

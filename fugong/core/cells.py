@@ -99,15 +99,16 @@ def parse_decimal(
     return number
 
 
-def parse_percent(value: Any, *, maximum: Decimal = Decimal(200)) -> Decimal | None:
-    """A percentage in points: "65%", "65", 65 and 0.65 all mean 65 (a value below 1 is a ratio)."""
+def parse_percent(value: Any, *, maximum: Decimal = Decimal(200), ratios: bool = False) -> Decimal | None:
+    """A percentage in points: "65%" and 65 mean 65. With `ratios` (spreadsheets, where a cell
+    formatted as a percentage holds 0.65), a value below 1 without a % sign is a ratio."""
     if is_blank(value):
         return None
     text = _number_text(value) if not isinstance(value, int | float) else str(value)
     had_sign = text.endswith("%")
     number = parse_decimal(text.rstrip("%"), maximum=None, places=4)
     assert number is not None
-    if not had_sign and Decimal(0) < number < Decimal(1):
+    if ratios and not had_sign and Decimal(0) < number < Decimal(1):
         number *= 100
     number = number.quantize(Decimal("0.01"))
     if number > maximum:

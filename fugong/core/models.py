@@ -101,3 +101,22 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class CalendarOverride(models.Model):
+    """An admin's word on one day, taking precedence over the chinese-calendar package.
+
+    The package knows statutory holidays and 调休 only up to 2026; for later years the State
+    Council's schedule is entered here (rest days and make-up working days).
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("是否工作日")
+    note = models.CharField("说明", max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = verbose_name_plural = "节假日调整"
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_working_day else '休息'} {self.note}"

@@ -1,0 +1,234 @@
+"""The only code that changes reports, plans and unlocks.
+
+`check_submit_report` is what the mobile form, the on-behalf form, the API and (later) the
+spreadsheet import call: idempotency on client_id, date and lock checks, validation with
+warnings to confirm, then `do_submit_report` writes the report and its revision atomically.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fugong.accounts.models import Membership
+from fugong.core import audit
+from fugong.core.access import Action, Role, access_object, scope_for
+from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
+from fugong.dispatch.models import PeriodUnlock, Plan, Report, ReportRevision
+from fugong.dispatch.periods import lock_date
+from fugong.dispatch.selection import plans_covering
+from fugong.enterprises.models import Enterprise
+
+
+class ConfirmationRequired(ValidationFailed):
+    code = "confirmation_required"
+    default_message = "填报的数字有异常之处，请核实；确认无误后请勾选确认再提交"
+
+
+class PeriodLocked(Conflict):
+    code = "period_locked"
+
+
+@dataclass
+class Submission:
+    report: Report
+    revision: ReportRevision | None  # None when nothing changed (an identical resubmission)
+    created: bool
+
+
+def payload_hash(day: datetime.date, raw: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        {"date": day.isoformat(), "data": raw}, sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def history_values(enterprise: Enterprise, day: datetime.date, limit: int = 14) -> list[dict[str, Any]]:
+    """The enterprise's reports before `day`, newest first, for the warning checks."""
+    return list(
+        Report.objects.filter(enterprise=enterprise, date__lt=day)
+        .order_by("-date")
+        .values(*REPORT_FIELDS)[:limit]
+    )
+
+
+def locking_plan(
+    plans: list[Plan], enterprise: Enterprise, day: datetime.date, today: datetime.date
+) -> Plan | None:
+    for plan in plans:
+        locked_from = lock_date(plan, day)
+        if locked_from is not None and today >= locked_from:
+            if not PeriodUnlock.objects.filter(plan=plan, enterprise=enterprise, date=day).exists():
+                return plan
+    return None
+
+
+def check_submit_report(
+    user: Any,
+    enterprise: Enterprise,
+    day: datetime.date,
+    raw: dict[str, Any],
+    *,
+    channel: str,
+    client_id: str = "",
+    confirm: list[str] | tuple[str, ...] = (),
+    now: datetime.datetime | None = None,
+) -> Submission:
+    """`enterprise` must come from access_object(..., Action.REPORT)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    client_id = (client_id or "").strip()[:80]
+    digest = payload_hash(day, {**raw, "confirm": sorted(confirm)})
+    if client_id:
+        earlier = (
+            ReportRevision.objects.filter(enterprise=enterprise, client_id=client_id)
+            .select_related("report")
+            .first()
+        )
+        if earlier is not None:
+            if earlier.payload_hash != digest:
+                raise Conflict(
+                    f"client_id“{client_id}”已用于该企业的另一份不同填报；重新提交修改后的数据请使用新的 client_id",
+                    details={"report": earlier.report_id},
+                )
+            return Submission(earlier.report, None, created=False)
+    if day > today:
+        raise ValidationFailed(f"不能填报未来日期（{day}），今天是{today}")
+    if not enterprise.is_active_on(day):
+        raise ValidationFailed(
+            f"{enterprise.name}在{day}不在纳入期内（启用{enterprise.active_from}起），无需填报"
+        )
+    plans = plans_covering(enterprise, day)
+    if not plans:
+        raise ValidationFailed(f"{enterprise.name}在{day}没有需要填报的调度任务")
+    locked_by = locking_plan(plans, enterprise, day, today)
+    if locked_by is not None:
+        raise PeriodLocked(
+            f"{day}的填报已锁定（调度任务“{locked_by.title}”规定{locked_by.lock_after_days}天后锁定）；如需修改，请联系调度员解锁"
+        )
+    extra_specs = [spec for plan in plans for spec in plan.extra_fields]
+    checked = check_report(raw, day, extra_specs, history_values(enterprise, day))
+    raise_for_check(checked, confirm)
+    return do_submit_report(
+        user,
+        enterprise,
+        day,
+        checked,
+        channel=channel,
+        client_id=client_id,
+        digest=digest,
+        confirmed=list(confirm),
+        now=now,
+    )
+
+
+def raise_for_check(checked: Checked, confirm: list[str] | tuple[str, ...]) -> None:
+    if checked.errors:
+        raise ValidationFailed(
+            "；".join(p.message for p in checked.errors),
+            details={"errors": [p.as_dict() for p in checked.errors]},
+        )
+    unconfirmed = [w for w in checked.warnings if w.code not in confirm]
+    if unconfirmed:
+        raise ConfirmationRequired(
+            "；".join(w.message for w in unconfirmed),
+            details={"warnings": [w.as_dict() for w in unconfirmed]},
+        )
+
+
+def submitted_on_behalf(user: Any, enterprise: Enterprise) -> bool:
+    if not getattr(user, "pk", None):
+        return True
+    return not Membership.objects.filter(
+        user=user, enterprise=enterprise, role=Role.REPORTER, active=True
+    ).exists()
+
+
+def do_submit_report(
+    user: Any,
+    enterprise: Enterprise,
+    day: datetime.date,
+    checked: Checked,
+    *,
+    channel: str,
+    client_id: str,
+    digest: str,
+    confirmed: list[str],
+    now: datetime.datetime,
+) -> Submission:
+    values = checked.values
+    try:
+        with transaction.atomic():
+            report = Report.objects.select_for_update().filter(enterprise=enterprise, date=day).first()
+            created = report is None
+            before = {} if report is None else report.values()
+            if report is None:
+                report = Report(enterprise=enterprise, date=day, received_at=now, revision_count=0)
+            changes = audit.diff(before, values)
+            if not created and not changes and not client_id:
+                return Submission(report, None, created=False)
+            for name, value in values.items():
+                setattr(report, name, value)
+            report.updated_at = now
+            report.revision_count += 1
+            report.save()
+            revision = ReportRevision.objects.create(
+                report=report,
+                enterprise=enterprise,
+                number=report.revision_count,
+                at=now,
+                by=user if getattr(user, "pk", None) else None,
+                channel=channel,
+                on_behalf=submitted_on_behalf(user, enterprise),
+                client_id=client_id,
+                payload_hash=digest,
+                data={k: audit.plain(v) for k, v in values.items()},
+                changes=changes,
+                confirmed=confirmed,
+            )
+            return Submission(report, revision, created)
+    except IntegrityError:
+        # Two first submissions for the same enterprise-day raced; the loser retries as an update.
+        if client_id and ReportRevision.objects.filter(enterprise=enterprise, client_id=client_id).exists():
+            raise Conflict(f"client_id“{client_id}”正在被另一次提交使用，请稍后重试") from None
+        return do_submit_report(
+            user,
+            enterprise,
+            day,
+            checked,
+            channel=channel,
+            client_id=client_id,
+            digest=digest,
+            confirmed=confirmed,
+            now=now,
+        )
+
+
+@transaction.atomic
+def do_unlock_period(
+    user: Any, plan: Plan, enterprise: Enterprise, day: datetime.date, reason: str
+) -> PeriodUnlock:
+    """A dispatcher reopens one locked enterprise-day of a plan, with a reason kept in history."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationFailed("请填写解锁理由（至少4个字），例如“企业报错在册人数，申请更正”")
+    if not scope_for(user).covers_path(Action.CHANGE, enterprise.region.path):
+        raise Forbidden("只有该企业所在区划的调度员可以解锁")
+    unlock, _ = PeriodUnlock.objects.update_or_create(
+        plan=plan, enterprise=enterprise, date=day, defaults={"reason": reason[:200], "by": user}
+    )
+    audit.record(actor=user, channel="web", action="report.unlock", obj=unlock, note=reason)
+    return unlock
+
+
+def access_enterprise_for_report(user: Any, uscc: str) -> Enterprise:
+    return access_object(
+        Enterprise.objects.select_related("region"), user, Action.REPORT, uscc=uscc.strip().upper()
+    )

@@ -1,0 +1,242 @@
+"""API: plans, completeness, reports (idempotent on client_id) with their revisions."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from fugong.core.access import access_object
+from fugong.core.errors import BadRequest
+from fugong.core.models import Channel
+from fugong.dispatch import actions, plan_actions
+from fugong.dispatch.completeness import Node, completeness
+from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.periods import is_reporting_day, period_of
+from fugong.dispatch.selection import plan_enterprises
+from fugong.regions.models import Region
+
+router = Router(tags=["调度"])
+RawValue = str | int | float | bool | None
+
+
+class PlanOut(Schema):
+    id: int
+    title: str
+    owner_region: str
+    owner_department: int | None
+    cadence: str
+    deadline: str
+    deadline_weekday: int
+    start_date: datetime.date
+    end_date: datetime.date | None
+    report_on_rest_days: bool
+    attendance_basis: str
+    lock_after_days: int | None
+    selector: dict[str, Any]
+    extra_fields: list[dict[str, Any]]
+    active: bool
+
+    @staticmethod
+    def resolve_owner_region(obj: Plan) -> str:
+        return obj.owner_region_id
+
+    @staticmethod
+    def resolve_owner_department(obj: Plan) -> int | None:
+        return obj.owner_department_id
+
+    @staticmethod
+    def resolve_deadline(obj: Plan) -> str:
+        return obj.deadline_time.strftime("%H:%M")
+
+
+class PlanIn(Schema):
+    title: RawValue = None
+    owner_region: RawValue = None
+    owner_department: int | None = None
+    cadence: str | None = None
+    deadline: str | None = None
+    deadline_weekday: int | None = None
+    start_date: RawValue = None
+    end_date: RawValue = None
+    report_on_rest_days: bool | None = None
+    attendance_basis: str | None = None
+    lock_after_days: int | None = None
+    selector: dict[str, Any] | None = None
+    extra_fields: list[dict[str, Any]] | None = None
+    active: bool | None = None
+
+
+class CompletenessOut(Schema):
+    region: str
+    name: str
+    expected: int
+    submitted: int
+    on_time: int
+    late: int
+    missing: int
+    submitted_rate: Decimal | None
+    on_time_rate: Decimal | None
+    children: list["CompletenessOut"] = []
+
+
+class RevisionOut(Schema):
+    number: int
+    at: datetime.datetime
+    by: str | None
+    channel: str
+    on_behalf: bool
+    client_id: str
+    changes: dict[str, Any]
+    confirmed: list[str]
+
+    @staticmethod
+    def resolve_by(obj: Any) -> str | None:
+        return obj.by.username if obj.by else None
+
+
+class ReportOut(Schema):
+    id: int
+    enterprise: str
+    enterprise_name: str
+    date: datetime.date
+    resumed: bool
+    resumed_on: datetime.date | None
+    baseline_headcount: int
+    reported_back: int
+    isolated: int
+    on_duty: int
+    capacity_pct: Decimal | None
+    measures: list[str]
+    problems: str
+    problem_tags: list[str]
+    suggestions: str
+    extra: dict[str, Any]
+    received_at: datetime.datetime
+    updated_at: datetime.datetime
+    revisions: list[RevisionOut]
+
+    @staticmethod
+    def resolve_enterprise(obj: Report) -> str:
+        return obj.enterprise.uscc
+
+    @staticmethod
+    def resolve_enterprise_name(obj: Report) -> str:
+        return obj.enterprise.name
+
+    @staticmethod
+    def resolve_revisions(obj: Report) -> list[Any]:
+        return list(obj.revisions.all())
+
+
+class ReportIn(Schema):
+    enterprise: str
+    date: datetime.date
+    client_id: str = ""
+    resumed: RawValue = None
+    resumed_on: RawValue = None
+    baseline_headcount: RawValue = None
+    reported_back: RawValue = None
+    isolated: RawValue = None
+    on_duty: RawValue = None
+    capacity_pct: RawValue = None
+    measures: list[str] | str | None = None
+    problems: str | None = None
+    problem_tags: list[str] | str | None = None
+    suggestions: str | None = None
+    extra: dict[str, Any] | None = None
+    confirm: list[str] = []
+
+
+class ReportFilter(Schema):
+    enterprise: str | None = None
+    date: datetime.date | None = None
+    plan: int | None = None
+
+
+def report_queryset() -> Any:
+    return Report.objects.select_related("enterprise").prefetch_related("revisions__by")
+
+
+@router.get("/plans", response=list[PlanOut], summary="调度任务列表")
+@paginate(PageNumberPagination, page_size=50)
+def list_plans(request: HttpRequest) -> Any:
+    return Plan.objects.visible_to(request.user).order_by("-active", "id")
+
+
+@router.post("/plans", response={201: PlanOut}, summary="新建调度任务")
+def create_plan(request: HttpRequest, payload: PlanIn) -> tuple[int, Plan]:
+    raw = payload.dict(exclude_unset=True)
+    if "deadline" in raw:
+        raw["deadline_time"] = raw.pop("deadline")
+    return 201, plan_actions.check_save_plan(request.user, raw, channel=Channel.API)
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="调度任务详情")
+def get_plan(request: HttpRequest, plan_id: int) -> Plan:
+    return access_object(Plan.objects.all(), request.user, pk=plan_id)
+
+
+def node_out(node: Node) -> dict[str, Any]:
+    return {
+        "region": node.region.code,
+        "name": node.region.name,
+        **node.tally.as_dict(),
+        "children": [node_out(child) for child in node.children],
+    }
+
+
+@router.get("/plans/{plan_id}/completeness", response=CompletenessOut, summary="填报完整性与及时性")
+def get_completeness(
+    request: HttpRequest, plan_id: int, date: datetime.date, region: str | None = None
+) -> dict[str, Any]:
+    plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan_id)
+    node_region = access_object(Region.objects.all(), request.user, code=region or plan.owner_region_id)
+    return node_out(completeness(plan, date, node_region, request.user))
+
+
+@router.post("/reports", response={200: ReportOut, 201: ReportOut}, summary="报送日报（按 client_id 幂等）")
+def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]:
+    enterprise = actions.access_enterprise_for_report(request.user, payload.enterprise)
+    raw = payload.dict(exclude={"enterprise", "date", "client_id", "confirm"}, exclude_unset=True)
+    if "baseline_headcount" not in raw:
+        raw["baseline_headcount"] = enterprise.baseline_headcount
+    result = actions.check_submit_report(
+        request.user,
+        enterprise,
+        payload.date,
+        raw,
+        channel=Channel.API,
+        client_id=payload.client_id,
+        confirm=payload.confirm,
+    )
+    return (201 if result.created else 200), report_queryset().get(pk=result.report.pk)
+
+
+@router.get("/reports", response=list[ReportOut], summary="日报列表")
+@paginate(PageNumberPagination, page_size=50)
+def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
+    qs = report_queryset().visible_to(request.user).order_by("-date", "enterprise__name")
+    if filters.enterprise:
+        qs = qs.filter(enterprise__uscc=filters.enterprise.strip().upper())
+    if filters.plan:
+        plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=filters.plan)
+        if filters.date is None:
+            raise BadRequest("按调度任务查询时请同时给出 date")
+        period = period_of(plan, filters.date)
+        covered = (
+            plan_enterprises(plan, filters.date)
+            if is_reporting_day(plan, filters.date)
+            else plan_enterprises(plan).none()
+        )
+        return qs.filter(enterprise__in=covered, date__range=(period.start, period.end))
+    if filters.date:
+        qs = qs.filter(date=filters.date)
+    return qs
+
+
+@router.get("/reports/{report_id}", response=ReportOut, summary="日报详情（含修改记录）")
+def get_report(request: HttpRequest, report_id: int) -> Report:
+    return access_object(report_queryset(), request.user, pk=report_id)

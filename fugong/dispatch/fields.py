@@ -1,0 +1,284 @@
+"""The daily report's fields as people fill them in, the checklists, and the validation rules.
+
+Pages, the API and (later) spreadsheet imports pass raw values through `clean_report`, so each
+rule and its Chinese message live here once. Hard errors refuse the report; warnings must be
+confirmed by the reporter (by code) before the report is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fugong.core import cells
+from fugong.core.cells import CellError
+
+REPORT_FIELDS = (
+    "resumed",
+    "resumed_on",
+    "baseline_headcount",
+    "reported_back",
+    "isolated",
+    "on_duty",
+    "capacity_pct",
+    "measures",
+    "problems",
+    "problem_tags",
+    "suggestions",
+    "extra",
+)
+LABELS = {
+    "resumed": "是否开复工",
+    "resumed_on": "复工日期",
+    "baseline_headcount": "在册员工",
+    "reported_back": "报到人数",
+    "isolated": "报到后隔离",
+    "on_duty": "实际上岗",
+    "capacity_pct": "实际产能恢复比例",
+    "measures": "防疫措施落实",
+    "problems": "开工后突出问题",
+    "problem_tags": "问题类别",
+    "suggestions": "政策建议",
+    "extra": "附加填报项",
+}
+MEASURES = {
+    "temperature": "测温",
+    "disinfection": "消毒",
+    "masks": "口罩储备",
+    "isolation_room": "隔离观察场所",
+    "health_ledger": "员工健康台账",
+    "travel_history": "返岗人员14天行程登记",
+    "canteen": "错峰就餐",
+    "ventilation": "通风",
+    "emergency_plan": "疫情应急预案",
+}
+PROBLEM_TAGS = {
+    "ppe_shortage": "防疫物资短缺",
+    "logistics": "物流运输不畅",
+    "order_dispute": "贸易订单纠纷",
+    "cash_flow": "资金周转困难",
+    "approval": "手续审批",
+    "labour": "用工难",
+    "financing": "融资难",
+    "backlog": "产品积压",
+    "transport_limits": "运输受限",
+    "raw_materials": "原材料供应",
+    "qualification": "资质认证",
+    "testing": "产品检测",
+    "other": "其他",
+}
+COUNT_FIELDS = ("baseline_headcount", "reported_back", "isolated", "on_duty")
+TRACKED_FIGURES = ("reported_back", "on_duty", "capacity_pct")
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+    code: str = ""  # warnings have a code the reporter confirms
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "label": LABELS.get(self.field, self.field),
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Checked:
+    values: dict[str, Any]
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _choices(value: Any, options: dict[str, str], label: str) -> list[str]:
+    """Keys from a list or a 、-separated text of keys or Chinese labels."""
+    if cells.is_blank(value):
+        return []
+    items = (
+        value
+        if isinstance(value, list | tuple)
+        else str(value).replace("，", "、").replace(",", "、").split("、")
+    )
+    by_label = {v: k for k, v in options.items()}
+    keys: list[str] = []
+    for item in (str(i).strip() for i in items):
+        key = item if item in options else by_label.get(item)
+        if key is None:
+            raise CellError(f"“{item}”不是可选的{label}，可选：{'、'.join(options.values())}")
+        if item and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def parse_values(
+    raw: dict[str, Any], extra_specs: Sequence[dict[str, Any]]
+) -> tuple[dict[str, Any], list[Problem]]:
+    values: dict[str, Any] = {}
+    errors: list[Problem] = []
+
+    def attempt(name: str, parse: Any) -> None:
+        try:
+            values[name] = parse(raw.get(name))
+        except CellError as exc:
+            errors.append(Problem(name, f"{LABELS[name]}：{exc}"))
+
+    attempt("resumed", cells.parse_bool)
+    attempt("resumed_on", cells.parse_date)
+    for name in COUNT_FIELDS:
+        attempt(name, lambda v: cells.parse_int(v, maximum=1_000_000))
+    attempt("capacity_pct", lambda v: cells.parse_percent(v, maximum=Decimal(200)))
+    attempt("measures", lambda v: _choices(v, MEASURES, "防疫措施"))
+    attempt("problem_tags", lambda v: _choices(v, PROBLEM_TAGS, "问题类别"))
+    attempt("problems", lambda v: cells.clean_text(v, max_length=2000) or "")
+    attempt("suggestions", lambda v: cells.clean_text(v, max_length=2000) or "")
+    values["extra"], extra_errors = parse_extra(raw.get("extra") or {}, extra_specs)
+    return values, errors + extra_errors
+
+
+def parse_extra(raw: Any, specs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], list[Problem]]:
+    if not isinstance(raw, dict):
+        return {}, [Problem("extra", "附加填报项格式有误，应为“项目: 数值”的对应关系")]
+    values: dict[str, Any] = {}
+    errors = []
+    for spec in specs:
+        key, label = spec["key"], spec.get("label", spec["key"])
+        try:
+            if spec.get("type") == "int":
+                value: Any = cells.parse_int(raw.get(key))
+            elif spec.get("type") == "text":
+                value = cells.clean_text(raw.get(key), max_length=500)
+            else:
+                value = cells.parse_decimal(raw.get(key))
+                value = None if value is None else str(value)
+        except CellError as exc:
+            errors.append(Problem("extra", f"{label}：{exc}"))
+            continue
+        if value is None and spec.get("required"):
+            errors.append(Problem("extra", f"{label}：必须填写"))
+        if value is not None:
+            values[key] = value
+    return values, errors
+
+
+def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
+    """Rules no confirmation can override."""
+    errors = []
+    if v.get("resumed") is None:
+        errors.append(Problem("resumed", "请选择是否已开复工"))
+    for name in ("baseline_headcount", "reported_back", "isolated", "on_duty"):
+        if v.get(name) is None:
+            errors.append(Problem(name, f"请填写{LABELS[name]}（没有请填0）"))
+    if errors:
+        return errors
+    back, isolated, on_duty = v["reported_back"], v["isolated"], v["on_duty"]
+    if isolated > back:
+        errors.append(
+            Problem(
+                "isolated", f"报到后隔离人数({isolated})大于报到人数({back})，隔离的员工应包含在报到人数中"
+            )
+        )
+    if on_duty > back:
+        errors.append(
+            Problem("on_duty", f"实际上岗人数({on_duty})大于报到人数({back})，上岗的员工应包含在报到人数中")
+        )
+    if not v["resumed"]:
+        if on_duty:
+            errors.append(
+                Problem("on_duty", f"未复工企业的实际上岗人数应为0，现为{on_duty}；如已复工请选择“已复工”")
+            )
+        if v.get("capacity_pct"):
+            errors.append(Problem("capacity_pct", f"未复工企业的产能恢复比例应为0，现为{v['capacity_pct']}%"))
+    resumed_on = v.get("resumed_on")
+    if resumed_on and resumed_on > day:
+        errors.append(Problem("resumed_on", f"复工日期{resumed_on}晚于填报日期{day}，请核对"))
+    if v["resumed"] and v.get("capacity_pct") is None:
+        errors.append(Problem("capacity_pct", "已复工企业请填写实际产能恢复比例（0–200%）"))
+    return errors
+
+
+def warnings_for(v: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[Problem]:
+    """Soft checks against the enterprise's earlier reports (newest first) that need confirming."""
+    warnings = []
+    if v["reported_back"] > v["baseline_headcount"]:
+        warnings.append(
+            Problem(
+                "reported_back",
+                f"报到人数({v['reported_back']})大于在册员工({v['baseline_headcount']})；如确有新招员工，请确认后提交",
+                "over_baseline",
+            )
+        )
+    if v["on_duty"] + v["isolated"] > v["reported_back"]:
+        warnings.append(
+            Problem(
+                "on_duty",
+                f"实际上岗({v['on_duty']})与隔离({v['isolated']})合计大于报到人数({v['reported_back']})，请核实",
+                "duty_plus_isolated",
+            )
+        )
+    if history:
+        for name in TRACKED_FIGURES:
+            jump = unusual_jump(name, v.get(name), [h.get(name) for h in history])
+            if jump:
+                warnings.append(Problem(name, jump, f"jump_{name}"))
+        recent = history[:6]
+        if len(recent) == 6 and all(same_figures(h, v) for h in recent):
+            warnings.append(
+                Problem(
+                    "on_duty", "已连续7天填报完全相同的数字，请核实是否为当日实际情况", "unchanged_7_days"
+                )
+            )
+    return warnings
+
+
+def same_figures(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = ("resumed", *COUNT_FIELDS, "capacity_pct")
+    return all(_num(a.get(k)) == _num(b.get(k)) for k in keys)
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, bool) or value in (None, ""):
+        return value
+    return Decimal(str(value))
+
+
+def unusual_jump(name: str, new: Any, earlier: Sequence[Any]) -> str | None:
+    """A change from the previous value beyond a robust threshold (median absolute deviation).
+
+    Threshold: the larger of 5 robust standard deviations of recent values, 30% of their median,
+    and a floor (10 people, or 10 percentage points), so small firms and steady climbs pass.
+    """
+    values = [Decimal(str(x)) for x in earlier if x is not None]
+    if new is None or not values:
+        return None
+    new_value, previous = Decimal(str(new)), values[0]
+    recent = values[:14]
+    median = Decimal(str(statistics.median(recent)))
+    mad = Decimal(str(statistics.median([abs(x - median) for x in recent])))
+    floor = Decimal(10)
+    threshold = max(Decimal("7.413") * mad, Decimal("0.3") * abs(median), floor)
+    if abs(new_value - previous) <= threshold:
+        return None
+    unit = "%" if name == "capacity_pct" else "人"
+    return f"{LABELS[name]}由上次的{previous.normalize():f}{unit}变为{new_value.normalize():f}{unit}，变化异常，请核实后确认"
+
+
+def check_report(
+    raw: dict[str, Any],
+    day: datetime.date,
+    extra_specs: Sequence[dict[str, Any]],
+    history: Sequence[dict[str, Any]],
+) -> Checked:
+    values, errors = parse_values(raw, extra_specs)
+    if not errors:
+        errors = hard_rules(values, day)
+    checked = Checked(values, errors)
+    if not errors:
+        checked.warnings = warnings_for(values, history)
+    return checked

@@ -1,0 +1,113 @@
+"""Which enterprises a plan covers: its selector, in SQL for lists and counts, in Python for one.
+
+A selector is {regions: [codes], sectors: [names], tiers: [..], above_scale: bool|null,
+enterprises: [uscc]}; every non-empty criterion must hold (an empty one means "any"), and the
+enterprise must lie in the plan's owner region and be active on the day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from fugong.core.errors import ValidationFailed
+from fugong.core.uscc import normalize_uscc, uscc_problem
+from fugong.dispatch.models import Plan
+from fugong.enterprises.models import Enterprise, EnterpriseQuerySet, SectorTag, Tier
+from fugong.regions.models import Region
+
+SELECTOR_KEYS = ("regions", "sectors", "tiers", "above_scale", "enterprises")
+
+
+def region_paths(codes: list[str]) -> list[str]:
+    return list(Region.objects.filter(code__in=codes).values_list("path", flat=True))
+
+
+def plan_enterprises(plan: Plan, day: datetime.date | None = None) -> EnterpriseQuerySet:
+    selector = plan.selector or {}
+    qs = Enterprise.objects.in_region(plan.owner_region.path)
+    if selector.get("regions"):
+        q = Q(pk__in=[])
+        for path in region_paths(selector["regions"]):
+            q |= Q(region__path__startswith=path)
+        qs = qs.filter(q)
+    if selector.get("sectors"):
+        tagged = Enterprise.sectors.through.objects.filter(
+            enterprise_id=OuterRef("pk"), sectortag__name__in=selector["sectors"]
+        )
+        qs = qs.filter(Exists(tagged))
+    if selector.get("tiers"):
+        qs = qs.filter(tier__in=selector["tiers"])
+    if selector.get("above_scale") is not None:
+        qs = qs.filter(above_scale=selector["above_scale"])
+    if selector.get("enterprises"):
+        qs = qs.filter(uscc__in=selector["enterprises"])
+    return qs.active_on(day) if day else qs
+
+
+def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
+    """The same rule as plan_enterprises, for one enterprise already in memory."""
+    selector = plan.selector or {}
+    path = enterprise.region.path
+    if (
+        not plan.runs_on(day)
+        or not enterprise.is_active_on(day)
+        or not path.startswith(plan.owner_region.path)
+    ):
+        return False
+    if selector.get("regions") and not any(path.startswith(p) for p in region_paths(selector["regions"])):
+        return False
+    if selector.get("sectors") and not {s.name for s in enterprise.sectors.all()} & set(selector["sectors"]):
+        return False
+    if selector.get("tiers") and enterprise.tier not in selector["tiers"]:
+        return False
+    if selector.get("above_scale") is not None and enterprise.above_scale != selector["above_scale"]:
+        return False
+    return not (selector.get("enterprises") and enterprise.uscc not in selector["enterprises"])
+
+
+def plans_covering(enterprise: Enterprise, day: datetime.date) -> list[Plan]:
+    ancestors = [c for c in enterprise.region.path.split("/") if c]
+    candidates = Plan.objects.filter(active=True, owner_region_id__in=ancestors).select_related(
+        "owner_region"
+    )
+    return [plan for plan in candidates if plan_covers(plan, enterprise, day)]
+
+
+def clean_selector(raw: Any) -> dict[str, Any]:
+    """A selector with every code, tag and tier checked, or ValidationFailed naming the bad ones."""
+    if raw in (None, ""):
+        raw = {}
+    if not isinstance(raw, dict) or set(raw) - set(SELECTOR_KEYS):
+        raise ValidationFailed(
+            f"纳入范围格式有误：只能包含 {'、'.join(SELECTOR_KEYS)}", details={"field": "selector"}
+        )
+    selector: dict[str, Any] = {
+        key: list(raw.get(key) or []) for key in ("regions", "sectors", "tiers", "enterprises")
+    }
+    selector["above_scale"] = raw.get("above_scale")
+    problems = []
+    unknown = set(selector["regions"]) - set(
+        Region.objects.filter(code__in=selector["regions"]).values_list("code", flat=True)
+    )
+    if unknown:
+        problems.append(f"区划代码不存在：{'、'.join(sorted(unknown))}")
+    unknown = set(selector["sectors"]) - set(
+        SectorTag.objects.filter(name__in=selector["sectors"]).values_list("name", flat=True)
+    )
+    if unknown:
+        problems.append(f"行业标签不存在：{'、'.join(sorted(unknown))}")
+    bad_tiers = set(selector["tiers"]) - {t.value for t in Tier if t.value}
+    if bad_tiers:
+        problems.append(f"重点层级只能是 province、city、county，不能是：{'、'.join(sorted(bad_tiers))}")
+    selector["enterprises"] = [normalize_uscc(c) for c in selector["enterprises"]]
+    bad_codes = [c for c in selector["enterprises"] if uscc_problem(c)]
+    if bad_codes:
+        problems.append(f"统一社会信用代码有误：{'、'.join(bad_codes[:5])}")
+    if selector["above_scale"] not in (None, True, False):
+        problems.append("above_scale 只能是 true、false 或 null")
+    if problems:
+        raise ValidationFailed("；".join(problems), details={"field": "selector", "errors": problems})
+    return selector
