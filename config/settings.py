@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "fugong.accounts",
     "fugong.enterprises",
     "fugong.dispatch",
+    "fugong.notify",
     "fugong.demo",
 ]
 
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fugong.accounts.context.user_scope",
+                "fugong.notify.context.unread_notifications",
             ],
         },
     },

@@ -10,4 +10,6 @@ urlpatterns = [
     path("regions/", include("fugong.regions.urls")),
     path("enterprises/", include("fugong.enterprises.urls")),
     path("jobs/", include("fugong.core.urls")),
+    path("dispatch/", include("fugong.dispatch.urls")),
+    path("notifications/", include("fugong.notify.urls")),
 ]

@@ -23,7 +23,7 @@ def row(*statuses: int) -> dict[str, int]:
 
 #                         province chgchun jilin leader liaison reporter handler outsider admin
 PAGES = {
-    "/": row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "/": row(200, 200, 200, 200, 302, 302, 200, 200, 200),  # one enterprise: straight to its report page
     "/regions/220100/": row(200, 200, 404, 200, 200, 200, 200, 404, 200),
     "/regions/220200/": row(200, 404, 200, 200, 404, 404, 404, 404, 200),
     "/regions/220184/": row(200, 404, 404, 200, 404, 404, 404, 404, 200),

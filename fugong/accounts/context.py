@@ -14,4 +14,9 @@ def user_scope(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    return {"can_change": scope.allows(Action.CHANGE), "can_manage": scope.allows(Action.MANAGE)}
+    return {
+        "can_change": scope.allows(Action.CHANGE),
+        "can_manage": scope.allows(Action.MANAGE),
+        # Enterprise reporters and liaisons work from their enterprises, not from region pages.
+        "is_region_user": scope.everything or bool(scope.grant(Action.VIEW).paths),
+    }

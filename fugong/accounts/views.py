@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fugong.accounts import actions
 from fugong.accounts.models import ApiToken, me
+from fugong.dispatch.models import Report
 from fugong.core.errors import DomainError
 from fugong.core.models import Channel
 
@@ -46,10 +48,21 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = (
+    memberships = list(
         me(request).memberships.filter(active=True).select_related("region", "department", "enterprise")
     )
-    return render(request, "accounts/home.html", {"memberships": memberships})
+    enterprises = [m.enterprise for m in memberships if m.enterprise]
+    if len(memberships) == 1 and enterprises:
+        # An enterprise's reporter goes straight to today's report: one tap on a phone.
+        return redirect("enterprise_home", uscc=enterprises[0].uscc)
+    reported = set(
+        Report.objects.filter(enterprise__in=enterprises, date=timezone.localdate()).values_list("enterprise_id", flat=True)
+    )
+    context = {
+        "memberships": [m for m in memberships if not m.enterprise],
+        "enterprises": [(e, e.pk in reported) for e in sorted(enterprises, key=lambda e: (e.pk in reported, e.name))],
+    }
+    return render(request, "accounts/home.html", context)
 
 
 @login_required

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from fugong.accounts.models import Department, Membership, User
 from fugong.core.access import Role
 from fugong.core.uscc import make_uscc
+from fugong.demo.history import make_history, make_plans
 from fugong.enterprises.models import Enterprise, Industry, SectorTag, Tier
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Level, Region
@@ -175,7 +177,8 @@ def save_enterprises(enterprises: list[Enterprise], rng: random.Random) -> int:
 
 
 def make_users(password: str, departments: dict[str, Department]) -> None:
-    changchun = Enterprise.objects.in_region(Region.objects.get(code=CHANGCHUN).path).order_by("uscc")
+    # Demo reporters and liaisons look after foreign-trade firms, which the demo daily plan covers.
+    changchun = Enterprise.objects.in_region(Region.objects.get(code=CHANGCHUN).path).filter(sectors__name="外贸").order_by("uscc")
     for demo in DEMO_USERS:
         user, _ = User.objects.get_or_create(
             username=demo.username, defaults={"display_name": demo.display_name}
@@ -198,10 +201,16 @@ def make_users(password: str, departments: dict[str, Department]) -> None:
 
 
 @transaction.atomic
-def seed_demo(*, password: str, enterprises: int, seed: int = 2020) -> dict[str, int]:
+def seed_demo(*, password: str, enterprises: int, days: int = 14, seed: int = 2020) -> dict[str, int]:
     rng = random.Random(seed)
     ensure_regions()
     departments = make_departments()
     created = save_enterprises(make_enterprises(enterprises, rng), rng)
     make_users(password, departments)
-    return {"departments": len(departments), "enterprises_created": created, "users": len(DEMO_USERS)}
+    today = timezone.localdate()
+    plans = make_plans(today - datetime.timedelta(days=max(days, 1) - 1))
+    reports = make_history(plans[0], days, rng, today) if days > 0 else 0
+    return {
+        "departments": len(departments), "enterprises_created": created, "users": len(DEMO_USERS),
+        "plans": len(plans), "reports": reports,
+    }

@@ -117,6 +117,9 @@ def completeness(plan: Plan, day: datetime.date, region: Region, user: Any) -> N
     return root
 
 
+LIST_LIMIT = 200  # rows shown on the board; drill down to a smaller region for the rest
+
+
 @dataclass
 class EnterpriseRow:
     enterprise: Enterprise
@@ -131,7 +134,7 @@ def missing_and_late(
     period = period_of(plan, day)
     expected = expected_enterprises(plan, day, region, user).select_related("region")
     in_period = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
-    missing = list(expected.filter(~Exists(in_period)).order_by("region__path", "name")[:500])
+    missing = list(expected.filter(~Exists(in_period)).order_by("region__path", "name")[:LIST_LIMIT])
     late_reports = list(
         Report.objects.filter(enterprise__in=expected, date__range=(period.start, period.end))
         .exclude(
@@ -140,7 +143,7 @@ def missing_and_late(
             ).values("enterprise")
         )
         .select_related("enterprise__region")
-        .order_by("received_at")[:500]
+        .order_by("received_at")[:LIST_LIMIT]
     )
     liaisons = liaison_names([e.pk for e in missing] + [r.enterprise_id for r in late_reports])
     return (

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--password", default="fugong-demo-2020", help="演示账号的密码")
         parser.add_argument("--enterprises", type=int, default=3000, help="企业数量（默认3000）")
-        parser.add_argument("--days", type=int, default=14, help="生成多少天的填报历史（调度功能上线后生效）")
+        parser.add_argument("--days", type=int, default=14, help="生成多少天的填报历史（含今天，默认14）")
         parser.add_argument("--seed", type=int, default=2020, help="随机种子，相同种子生成相同数据")
 
     def handle(
@@ -23,9 +23,12 @@ class Command(BaseCommand):
             raise CommandError("--enterprises 至少为1")
         if len(password) < 8:
             raise CommandError("--password 至少8位")
-        counts = seed_demo(password=password, enterprises=enterprises, seed=seed)
+        if days < 0:
+            raise CommandError("--days 不能为负数")
+        counts = seed_demo(password=password, enterprises=enterprises, days=days, seed=seed)
         self.stdout.write(
-            f"演示数据已就绪：部门{counts['departments']}个，新增企业{counts['enterprises_created']}户，账号{counts['users']}个"
+            f"演示数据已就绪：部门{counts['departments']}个，新增企业{counts['enterprises_created']}户，账号{counts['users']}个，"
+            f"调度任务{counts['plans']}个，新增日报{counts['reports']}份"
         )
         self.stdout.write("演示账号（密码均为 --password 所给）：")
         for user in DEMO_USERS:

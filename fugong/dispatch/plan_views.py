@@ -1,0 +1,130 @@
+"""Pages for plan administration: list, create, edit, coverage, and unlocking a period."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fugong.accounts.models import Department
+from fugong.core.access import Action, access_object, require_action
+from fugong.core.cells import CellError, parse_date
+from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.models import Channel
+from fugong.dispatch import actions, plan_actions
+from fugong.dispatch.models import WEEKDAYS, AttendanceBasis, Cadence, PeriodUnlock, Plan
+from fugong.dispatch.selection import plan_enterprises
+from fugong.enterprises.models import Enterprise, SectorTag, Tier
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = Plan.objects.visible_to(request.user).select_related("owner_region", "owner_department")
+    changeable = set(Plan.objects.visible_to(request.user, Action.CHANGE).values_list("pk", flat=True))
+    return render(request, "dispatch/plan_list.html", {"plans": plans, "changeable": changeable})
+
+
+def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
+    post = request.POST
+    selector = {
+        "regions": [c.strip() for c in post.get("selector_regions", "").replace("，", ",").split(",") if c.strip()],
+        "sectors": post.getlist("selector_sectors"),
+        "tiers": post.getlist("selector_tiers"),
+        "above_scale": {"true": True, "false": False}.get(post.get("selector_above_scale", "")),
+        "enterprises": [c.strip() for c in post.get("selector_enterprises", "").split() if c.strip()],
+    }
+    try:
+        extra = json.loads(post.get("extra_fields") or "[]")
+    except json.JSONDecodeError as exc:
+        extra = f"附加填报项不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）"
+    raw = {name: post.get(name, "") for name in plan_actions.PLAN_FIELDS if name not in ("selector", "extra_fields")}
+    raw.update(
+        selector=selector, extra_fields=extra, report_on_rest_days=bool(post.get("report_on_rest_days")),
+        active=bool(post.get("active")), owner_department=post.get("owner_department") or None,
+    )
+    return raw
+
+
+def render_plan_form(request: HttpRequest, plan: Plan | None, values: dict[str, Any], error: Any = None) -> HttpResponse:
+    context = {
+        "plan": plan, "values": values, "error": error,
+        "cadences": Cadence.choices, "bases": AttendanceBasis.choices, "weekdays": WEEKDAYS,
+        "sectors": SectorTag.objects.filter(active=True), "tiers": [t for t in Tier.choices if t[0]],
+        "departments": Department.objects.visible_to(request.user, Action.CHANGE).select_related("region"),
+        "extra_json": json.dumps(values.get("extra_fields") or [], ensure_ascii=False, indent=1),
+    }
+    return render(request, "dispatch/plan_form.html", context, status=error.status if error else 200)
+
+
+def values_of(plan: Plan) -> dict[str, Any]:
+    values = {name: getattr(plan, name) for name in plan_actions.PLAN_FIELDS}
+    values["owner_region"] = plan.owner_region_id
+    values["owner_department"] = plan.owner_department_id
+    values["deadline_time"] = plan.deadline_time.strftime("%H:%M")
+    return values
+
+
+@login_required
+def plan_new(request: HttpRequest) -> HttpResponse:
+    require_action(request.user, Action.CHANGE)
+    if request.method != "POST":
+        defaults = {"cadence": "daily", "deadline_time": "16:00", "start_date": timezone.localdate(), "active": True,
+                    "selector": {}, "deadline_weekday": 4, "attendance_basis": "resumed"}
+        return render_plan_form(request, None, defaults)
+    raw = plan_form_raw(request)
+    try:
+        plan = plan_actions.check_save_plan(request.user, raw, channel=Channel.WEB)
+    except DomainError as exc:
+        return render_plan_form(request, None, raw, exc)
+    messages.success(request, f"已新建调度任务“{plan.title}”")
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+@login_required
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = access_object(Plan.objects.select_related("owner_region"), request.user, Action.CHANGE, pk=plan_id)
+    if request.method != "POST":
+        return render_plan_form(request, plan, values_of(plan))
+    raw = plan_form_raw(request)
+    try:
+        plan_actions.check_save_plan(request.user, raw, plan, channel=Channel.WEB)
+    except DomainError as exc:
+        return render_plan_form(request, plan, raw, exc)
+    messages.success(request, "已保存")
+    return redirect("plan_detail", plan_id=plan.pk)
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = access_object(Plan.objects.select_related("owner_region", "owner_department"), request.user, pk=plan_id)
+    today = timezone.localdate()
+    context = {
+        "plan": plan,
+        "covered": plan_enterprises(plan, today).visible_to(request.user).count(),
+        "can_edit": Plan.objects.visible_to(request.user, Action.CHANGE).filter(pk=plan.pk).exists(),
+        "unlocks": PeriodUnlock.objects.filter(plan=plan).select_related("enterprise", "by").order_by("-at")[:20],
+    }
+    return render(request, "dispatch/plan_detail.html", context)
+
+
+@login_required
+@require_POST
+def plan_unlock(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = access_object(Plan.objects.all(), request.user, pk=plan_id)
+    enterprise = access_object(Enterprise.objects.select_related("region"), request.user, Action.CHANGE,
+                               uscc=request.POST.get("enterprise", "").strip().upper())
+    try:
+        day = parse_date(request.POST.get("date"))
+    except CellError as exc:
+        raise ValidationFailed(f"日期有误：{exc}") from None
+    if day is None:
+        raise ValidationFailed("请填写要解锁的日期")
+    actions.do_unlock_period(request.user, plan, enterprise, day, request.POST.get("reason", ""))
+    messages.success(request, f"已解锁{enterprise.name}{day}的填报")
+    return redirect("plan_detail", plan_id=plan.pk)

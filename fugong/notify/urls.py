@@ -1,0 +1,5 @@
+from django.urls import path
+
+from fugong.notify import views
+
+urlpatterns = [path("", views.notifications, name="notifications")]
