@@ -71,7 +71,10 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    body = {"code": f"http_{exc.status_code}", "message": str(exc), "details": {}}
+    message = str(exc)
+    if "CSRF" in message:
+        message = "页面已过期或缺少安全校验（CSRF），请刷新页面后重试；脚本调用请使用 Bearer 令牌"
+    body = {"code": f"http_{exc.status_code}", "message": message, "details": {}}
     return api.create_response(request, body, status=exc.status_code)
 
 

@@ -56,7 +56,11 @@ def test_a_first_report_is_created_with_one_revision(world: World, plan: Any) ->
     report = Report.objects.get()
     assert (report.on_duty, report.capacity_pct, report.revision_count) == (260, 55, 1)
     revision = report.revisions.get()
-    assert (revision.channel, revision.on_behalf, revision.by and revision.by.username) == ("web", False, "reporter")
+    assert (revision.channel, revision.on_behalf, revision.by and revision.by.username) == (
+        "web",
+        False,
+        "reporter",
+    )
 
 
 def test_a_change_adds_a_revision_with_old_and_new_and_overwrites_nothing(world: World, plan: Any) -> None:

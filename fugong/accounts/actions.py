@@ -19,9 +19,15 @@ TOKEN_PREFIX = "fg_"
 
 def check_login(username: str, password: str, *, ip: str | None = None) -> User:
     """The user for these credentials, or an error; failures are counted per user name."""
-    username = (username or "").strip()
+    username = (username or "").replace("\x00", "").strip()[:150]
     window_start = timezone.now() - timedelta(seconds=settings.FUGONG_LOGIN_WINDOW_SECONDS)
-    failures = LoginAttempt.objects.filter(username__iexact=username, at__gte=window_start).count()
+    LoginAttempt.objects.filter(at__lt=window_start).delete()
+    # Counted per user name from this address, so a stranger elsewhere cannot lock a real user
+    # out; and per address over all names, so one address cannot guess across many accounts.
+    recent = LoginAttempt.objects.filter(at__gte=window_start, ip=ip)
+    failures = recent.filter(username__iexact=username).count()
+    if recent.count() >= settings.FUGONG_LOGIN_MAX_FAILURES * 4:
+        raise TooManyAttempts("此地址登录失败次数过多，已暂时限制登录，请稍后再试或联系管理员")
     if failures >= settings.FUGONG_LOGIN_MAX_FAILURES:
         minutes = settings.FUGONG_LOGIN_WINDOW_SECONDS // 60
         raise TooManyAttempts(
@@ -32,7 +38,7 @@ def check_login(username: str, password: str, *, ip: str | None = None) -> User:
         LoginAttempt.objects.create(username=username, ip=ip)
         left = settings.FUGONG_LOGIN_MAX_FAILURES - failures - 1
         raise Unauthorized(f"用户名或密码错误，请检查后重试（再失败{left}次将暂时锁定）")
-    LoginAttempt.objects.filter(username__iexact=username).delete()
+    LoginAttempt.objects.filter(username__iexact=username, ip=ip).delete()
     return user  # type: ignore[return-value]
 
 

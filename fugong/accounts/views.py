@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from fugong.accounts import actions
 from fugong.accounts.models import ApiToken, me
-from fugong.dispatch.models import Report
 from fugong.core.errors import DomainError
 from fugong.core.models import Channel
+from fugong.dispatch.models import Report
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -56,11 +56,15 @@ def home(request: HttpRequest) -> HttpResponse:
         # An enterprise's reporter goes straight to today's report: one tap on a phone.
         return redirect("enterprise_home", uscc=enterprises[0].uscc)
     reported = set(
-        Report.objects.filter(enterprise__in=enterprises, date=timezone.localdate()).values_list("enterprise_id", flat=True)
+        Report.objects.filter(enterprise__in=enterprises, date=timezone.localdate()).values_list(
+            "enterprise_id", flat=True
+        )
     )
     context = {
         "memberships": [m for m in memberships if not m.enterprise],
-        "enterprises": [(e, e.pk in reported) for e in sorted(enterprises, key=lambda e: (e.pk in reported, e.name))],
+        "enterprises": [
+            (e, e.pk in reported) for e in sorted(enterprises, key=lambda e: (e.pk in reported, e.name))
+        ],
     }
     return render(request, "accounts/home.html", context)
 

@@ -83,7 +83,8 @@ class Scope:
         """Rows whose region path lies in one of the action's subtrees; empty scope → nothing."""
         q = Q(pk__in=[])
         for path in self.grant(action).paths:
-            q |= Q(**{f"{path_field}__startswith": path})
+            if len(path) > 2:  # never let a malformed (empty) path match everything
+                q |= Q(**{f"{path_field}__startswith": path})
         return q
 
 
@@ -119,7 +120,7 @@ def _compute_scope(user: User) -> Scope:
     memberships = Membership.objects.filter(user=user, active=True).select_related("region", "department")
     for m in memberships:
         actions = ROLE_ACTIONS[m.role]
-        if m.role == Role.ADMIN and m.region_id is None:
+        if m.role == Role.ADMIN and not (m.region_id or m.department_id or m.enterprise_id):
             return Scope(everything=True, user_id=user.pk)
         if m.department_id:
             departments.add(m.department_id)

@@ -8,6 +8,7 @@ says what is wrong and how to fix it. Empty input gives None; required-ness is t
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,7 @@ def is_blank(value: Any) -> bool:
 def clean_text(value: Any, *, max_length: int | None = None) -> str | None:
     if is_blank(value):
         return None
+    reject_non_scalar(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone number typed into a number cell comes back as 13900000000.0
     text = " ".join(str(value).split())
@@ -37,6 +39,18 @@ def clean_text(value: Any, *, max_length: int | None = None) -> str | None:
     if max_length is not None and len(text) > max_length:
         raise CellError(f"内容过长：最多{max_length}个字，现为{len(text)}个字，请精简后重填")
     return text
+
+
+def reject_non_scalar(value: Any) -> None:
+    if isinstance(value, list | tuple | dict | set):
+        raise CellError("应填写单个值，不能是列表")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError(f"“{value}”不是有效数值")
+    if isinstance(value, str) and "\x00" in value:
+        raise CellError("内容含有不可见的控制字符（NUL），请删除后重新填写")
+
+
+MAX_DIGITS = 15  # larger figures are typing errors here, and would overflow the columns
 
 
 def reject_excel_error(text: str) -> None:
@@ -53,6 +67,7 @@ def _number_text(value: Any) -> str:
 def parse_int(value: Any, *, minimum: int | None = 0, maximum: int | None = None) -> int | None:
     if is_blank(value):
         return None
+    reject_non_scalar(value)
     if isinstance(value, bool):
         raise CellError("应填写整数，而不是是/否")
     if isinstance(value, int):
@@ -68,6 +83,8 @@ def parse_int(value: Any, *, minimum: int | None = 0, maximum: int | None = None
             as_decimal = Decimal(text)
         except InvalidOperation:
             raise CellError(f"“{value}”不是数字，请填写整数，如 120") from None
+        if not as_decimal.is_finite() or as_decimal.adjusted() >= MAX_DIGITS:
+            raise CellError(f"“{value}”数值过大，请核对")
         if as_decimal != as_decimal.to_integral_value():
             raise CellError(f"应为整数，“{value}”带有小数")
         number = int(as_decimal)
@@ -83,14 +100,15 @@ def parse_decimal(
 ) -> Decimal | None:
     if is_blank(value):
         return None
+    reject_non_scalar(value)
     if isinstance(value, bool):
         raise CellError("应填写数值，而不是是/否")
     try:
         number = Decimal(str(value)) if isinstance(value, int | float) else Decimal(_number_text(value))
     except InvalidOperation:
         raise CellError(f"“{value}”不是数值，请填写数字，如 35.5") from None
-    if not number.is_finite():
-        raise CellError(f"“{value}”不是有效数值")
+    if not number.is_finite() or number.adjusted() >= MAX_DIGITS - places:
+        raise CellError(f"“{value}”数值过大，请核对（最多{MAX_DIGITS - places}位整数）")
     number = number.quantize(Decimal(1).scaleb(-places))
     if minimum is not None and number < minimum:
         raise CellError(f"不能小于{minimum}，现为{number}")
@@ -119,6 +137,7 @@ def parse_percent(value: Any, *, maximum: Decimal = Decimal(200), ratios: bool =
 def parse_bool(value: Any) -> bool | None:
     if is_blank(value):
         return None
+    reject_non_scalar(value)
     if isinstance(value, bool):
         return value
     text = str(value).translate(FULL_WIDTH).strip().lower()
@@ -146,6 +165,7 @@ def parse_date(value: Any) -> datetime.date | None:
         return value.date()
     if isinstance(value, datetime.date):
         return value
+    reject_non_scalar(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 20000 < value < 80000:  # an Excel serial day number
             return EXCEL_EPOCH + datetime.timedelta(days=int(value))

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -51,6 +51,19 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+STALE_AFTER = timedelta(minutes=30)
+
+
+def fail_stale_jobs(now: datetime) -> int:
+    """Jobs left running by a worker that died (killed, out of memory) are failed, not kept forever."""
+    return Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=now - STALE_AFTER).update(
+        status=Job.Status.FAILED,
+        finished_at=now,
+        data=None,
+        error="处理中断（后台进程意外退出），请重新上传；如反复出现，请把文件拆小或联系管理员",
+    )
+
+
 def claim_next(now: datetime | None = None) -> Job | None:
     """Marks the oldest due queued job as running and returns it; None when there is none."""
     now = now or timezone.now()
@@ -64,7 +77,7 @@ def claim_next(now: datetime | None = None) -> Job | None:
                 status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker_name()
             )
     else:
-        for job_id in due.values_list("pk", flat=True)[:5]:
+        for job_id in due.values_list("pk", flat=True)[:50]:
             claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
                 status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker_name()
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,31 @@ def _read_zip_workbook(data: bytes) -> list[Sheet]:
         raise file_error("这是一个 Word 文档（.docx），不是表格，请上传 Excel/WPS 表格文件")
     if "xl/workbook.xml" not in names and "content.xml" not in names:
         raise file_error("这个压缩文件不是 Excel 工作簿，请上传 .xlsx、.xls 或 .csv 文件")
+    _refuse_huge_sheets(zipfile.ZipFile(io.BytesIO(data)))
     return _read_with_calamine(data)
+
+
+MAX_SHEET_CELLS = 12_000_000  # e.g. 200,000 rows × 60 columns; the reader holds the whole grid
+DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+
+
+def _refuse_huge_sheets(archive: zipfile.ZipFile) -> None:
+    """A stray cell far away (say at XFD1048576) would make the reader allocate gigabytes."""
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        with archive.open(name) as f:
+            match = DIMENSION.search(f.read(4096))
+        if match:
+            columns = 0
+            for letter in match.group(1).decode():
+                columns = columns * 26 + ord(letter) - 64
+            rows = int(match.group(2))
+            if rows * columns > MAX_SHEET_CELLS:
+                raise file_error(
+                    f"工作表的使用范围过大（{rows}行×{columns}列），多半是远处有误填的单元格；"
+                    "请删除数据区域以外的行和列后另存再导入"
+                )
 
 
 def _read_ole_workbook(data: bytes) -> list[Sheet]:

@@ -28,19 +28,45 @@ def make_plans(start: datetime.date) -> list[Plan]:
     daily, _ = Plan.objects.get_or_create(
         title=DAILY_TITLE,
         defaults={
-            "owner_region_id": "220000", "owner_department": trade, "start_date": start,
-            "selector": {"sectors": ["外贸"]}, "report_on_rest_days": True, "lock_after_days": 7,
+            "owner_region_id": "220000",
+            "owner_department": trade,
+            "start_date": start,
+            "selector": {"sectors": ["外贸"]},
+            "report_on_rest_days": True,
+            "lock_after_days": 7,
         },
     )
     weekly, _ = Plan.objects.get_or_create(
         title=WEEKLY_TITLE,
         defaults={
-            "owner_region_id": "220000", "owner_department": industry, "start_date": start, "cadence": "weekly",
-            "deadline_weekday": 4, "selector": {"sectors": ["重点项目"]},
+            "owner_region_id": "220000",
+            "owner_department": industry,
+            "start_date": start,
+            "cadence": "weekly",
+            "deadline_weekday": 4,
+            "selector": {"sectors": ["重点项目"]},
             "extra_fields": [
-                {"key": "planned_investment", "label": "计划投资", "type": "decimal", "unit": "万元", "required": False},
-                {"key": "completed_investment", "label": "完成投资", "type": "decimal", "unit": "万元", "required": False},
-                {"key": "workers_on_site", "label": "在岗工人", "type": "int", "unit": "人", "required": False},
+                {
+                    "key": "planned_investment",
+                    "label": "计划投资",
+                    "type": "decimal",
+                    "unit": "万元",
+                    "required": False,
+                },
+                {
+                    "key": "completed_investment",
+                    "label": "完成投资",
+                    "type": "decimal",
+                    "unit": "万元",
+                    "required": False,
+                },
+                {
+                    "key": "workers_on_site",
+                    "label": "在岗工人",
+                    "type": "int",
+                    "unit": "人",
+                    "required": False,
+                },
             ],
         },
     )
@@ -50,7 +76,11 @@ def make_plans(start: datetime.date) -> list[Plan]:
 def make_history(plan: Plan, days: int, rng: random.Random, today: datetime.date) -> int:
     first_day = today - datetime.timedelta(days=days - 1)
     enterprises = list(plan_enterprises(plan).filter(active_from__lte=today))
-    have = set(Report.objects.filter(enterprise__in=enterprises, date__gte=first_day).values_list("enterprise_id", "date"))
+    have = set(
+        Report.objects.filter(enterprise__in=enterprises, date__gte=first_day).values_list(
+            "enterprise_id", "date"
+        )
+    )
     reports: list[Report] = []
     for e in enterprises:
         priority = 0.6 if (e.tier or e.above_scale) else 1.0
@@ -68,26 +98,50 @@ def make_history(plan: Plan, days: int, rng: random.Random, today: datetime.date
         pk__in=ReportRevision.objects.values("report_id")
     )
     ReportRevision.objects.bulk_create(
-        [ReportRevision(report=r, enterprise_id=r.enterprise_id, number=1, at=r.received_at, channel="demo",
-                        data={"on_duty": r.on_duty}) for r in saved],
+        [
+            ReportRevision(
+                report=r,
+                enterprise_id=r.enterprise_id,
+                number=1,
+                at=r.received_at,
+                channel="demo",
+                data={"on_duty": r.on_duty},
+            )
+            for r in saved
+        ],
         batch_size=2000,
     )
     return len(reports)
 
 
-def demo_report(e: Enterprise, day: datetime.date, days_since_resumed: int, share: float, rng: random.Random) -> Report:
+def demo_report(
+    e: Enterprise, day: datetime.date, days_since_resumed: int, share: float, rng: random.Random
+) -> Report:
     base = e.baseline_headcount
     resumed = days_since_resumed >= 0
     progress = min(1.0, 0.35 + 0.08 * days_since_resumed) * share if resumed else rng.uniform(0, 0.1)
     back = min(base, int(base * progress))
     isolated = int(back * rng.uniform(0, 0.08)) if resumed else 0
     on_duty = back - isolated if resumed else 0
-    capacity = Decimal(min(100.0, progress * 100 * rng.uniform(0.85, 1.05))).quantize(Decimal("0.01")) if resumed else None
+    capacity = (
+        Decimal(min(100.0, progress * 100 * rng.uniform(0.85, 1.05))).quantize(Decimal("0.01"))
+        if resumed
+        else None
+    )
     minute = int(rng.triangular(8 * 60, 17 * 60, 11 * 60))
     received = timezone.make_aware(datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60)))
     return Report(
-        enterprise=e, date=day, resumed=resumed, resumed_on=day - datetime.timedelta(days=days_since_resumed) if resumed else None,
-        baseline_headcount=base, reported_back=back, isolated=isolated, on_duty=on_duty,
-        capacity_pct=capacity if resumed else Decimal(0), measures=["temperature", "disinfection", "masks", "health_ledger"],
-        received_at=received, updated_at=received, revision_count=1,
+        enterprise=e,
+        date=day,
+        resumed=resumed,
+        resumed_on=day - datetime.timedelta(days=days_since_resumed) if resumed else None,
+        baseline_headcount=base,
+        reported_back=back,
+        isolated=isolated,
+        on_duty=on_duty,
+        capacity_pct=capacity if resumed else Decimal(0),
+        measures=["temperature", "disinfection", "masks", "health_ledger"],
+        received_at=received,
+        updated_at=received,
+        revision_count=1,
     )

@@ -178,7 +178,11 @@ def save_enterprises(enterprises: list[Enterprise], rng: random.Random) -> int:
 
 def make_users(password: str, departments: dict[str, Department]) -> None:
     # Demo reporters and liaisons look after foreign-trade firms, which the demo daily plan covers.
-    changchun = Enterprise.objects.in_region(Region.objects.get(code=CHANGCHUN).path).filter(sectors__name="外贸").order_by("uscc")
+    changchun = (
+        Enterprise.objects.in_region(Region.objects.get(code=CHANGCHUN).path)
+        .filter(sectors__name="外贸")
+        .order_by("uscc")
+    )
     for demo in DEMO_USERS:
         user, _ = User.objects.get_or_create(
             username=demo.username, defaults={"display_name": demo.display_name}
@@ -211,6 +215,9 @@ def seed_demo(*, password: str, enterprises: int, days: int = 14, seed: int = 20
     plans = make_plans(today - datetime.timedelta(days=max(days, 1) - 1))
     reports = make_history(plans[0], days, rng, today) if days > 0 else 0
     return {
-        "departments": len(departments), "enterprises_created": created, "users": len(DEMO_USERS),
-        "plans": len(plans), "reports": reports,
+        "departments": len(departments),
+        "enterprises_created": created,
+        "users": len(DEMO_USERS),
+        "plans": len(plans),
+        "reports": reports,
     }

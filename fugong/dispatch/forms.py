@@ -13,15 +13,23 @@ from fugong.enterprises.models import Enterprise
 
 
 def raw_from_post(post: QueryDict, plans: list[Plan]) -> dict[str, Any]:
-    raw: dict[str, Any] = {name: post.get(name, "") for name in REPORT_FIELDS if name not in ("measures", "problem_tags", "extra")}
+    raw: dict[str, Any] = {
+        name: post.get(name, "")
+        for name in REPORT_FIELDS
+        if name not in ("measures", "problem_tags", "extra")
+    }
     raw["resumed"] = {"1": True, "0": False}.get(post.get("resumed", ""))
     raw["measures"] = post.getlist("measures")
     raw["problem_tags"] = post.getlist("problem_tags")
-    raw["extra"] = {spec["key"]: post.get(f"extra_{spec['key']}", "") for plan in plans for spec in plan.extra_fields}
+    raw["extra"] = {
+        spec["key"]: post.get(f"extra_{spec['key']}", "") for plan in plans for spec in plan.extra_fields
+    }
     return raw
 
 
-def initial_values(enterprise: Enterprise, today_report: Report | None, last_report: Report | None) -> dict[str, Any]:
+def initial_values(
+    enterprise: Enterprise, today_report: Report | None, last_report: Report | None
+) -> dict[str, Any]:
     """Today's report if there is one, else the last one (pre-fill), else the registry baseline."""
     source = today_report or last_report
     if source is not None:
@@ -31,9 +39,18 @@ def initial_values(enterprise: Enterprise, today_report: Report | None, last_rep
             values["problem_tags"] = []
         return values
     return {
-        "resumed": None, "resumed_on": None, "baseline_headcount": enterprise.baseline_headcount, "reported_back": "",
-        "isolated": "", "on_duty": "", "capacity_pct": "", "measures": [], "problems": "", "problem_tags": [],
-        "suggestions": "", "extra": {},
+        "resumed": None,
+        "resumed_on": None,
+        "baseline_headcount": enterprise.baseline_headcount,
+        "reported_back": "",
+        "isolated": "",
+        "on_duty": "",
+        "capacity_pct": "",
+        "measures": [],
+        "problems": "",
+        "problem_tags": [],
+        "suggestions": "",
+        "extra": {},
     }
 
 

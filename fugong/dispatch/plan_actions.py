@@ -49,6 +49,8 @@ def parse_time(value: Any) -> datetime.time:
 def clean_extra_fields(raw: Any) -> list[dict[str, Any]]:
     if raw in (None, ""):
         return []
+    if isinstance(raw, str):
+        raise CellError(f"附加填报项不是有效的 JSON{raw}")
     if not isinstance(raw, list):
         raise CellError("附加填报项应为列表，每项含 key、label、type（int/decimal/text）")
     specs, keys = [], set()

@@ -33,7 +33,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
     post = request.POST
     selector = {
-        "regions": [c.strip() for c in post.get("selector_regions", "").replace("，", ",").split(",") if c.strip()],
+        "regions": [
+            c.strip() for c in post.get("selector_regions", "").replace("，", ",").split(",") if c.strip()
+        ],
         "sectors": post.getlist("selector_sectors"),
         "tiers": post.getlist("selector_tiers"),
         "above_scale": {"true": True, "false": False}.get(post.get("selector_above_scale", "")),
@@ -42,20 +44,34 @@ def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
     try:
         extra = json.loads(post.get("extra_fields") or "[]")
     except json.JSONDecodeError as exc:
-        extra = f"附加填报项不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）"
-    raw = {name: post.get(name, "") for name in plan_actions.PLAN_FIELDS if name not in ("selector", "extra_fields")}
+        extra = f"（第{exc.lineno}行第{exc.colno}列有语法错误）"
+    raw: dict[str, Any] = {
+        name: post.get(name, "")
+        for name in plan_actions.PLAN_FIELDS
+        if name not in ("selector", "extra_fields")
+    }
     raw.update(
-        selector=selector, extra_fields=extra, report_on_rest_days=bool(post.get("report_on_rest_days")),
-        active=bool(post.get("active")), owner_department=post.get("owner_department") or None,
+        selector=selector,
+        extra_fields=extra,
+        report_on_rest_days=bool(post.get("report_on_rest_days")),
+        active=bool(post.get("active")),
+        owner_department=post.get("owner_department") or None,
     )
     return raw
 
 
-def render_plan_form(request: HttpRequest, plan: Plan | None, values: dict[str, Any], error: Any = None) -> HttpResponse:
+def render_plan_form(
+    request: HttpRequest, plan: Plan | None, values: dict[str, Any], error: Any = None
+) -> HttpResponse:
     context = {
-        "plan": plan, "values": values, "error": error,
-        "cadences": Cadence.choices, "bases": AttendanceBasis.choices, "weekdays": WEEKDAYS,
-        "sectors": SectorTag.objects.filter(active=True), "tiers": [t for t in Tier.choices if t[0]],
+        "plan": plan,
+        "values": values,
+        "error": error,
+        "cadences": Cadence.choices,
+        "bases": AttendanceBasis.choices,
+        "weekdays": WEEKDAYS,
+        "sectors": SectorTag.objects.filter(active=True),
+        "tiers": [t for t in Tier.choices if t[0]],
         "departments": Department.objects.visible_to(request.user, Action.CHANGE).select_related("region"),
         "extra_json": json.dumps(values.get("extra_fields") or [], ensure_ascii=False, indent=1),
     }
@@ -74,8 +90,15 @@ def values_of(plan: Plan) -> dict[str, Any]:
 def plan_new(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.CHANGE)
     if request.method != "POST":
-        defaults = {"cadence": "daily", "deadline_time": "16:00", "start_date": timezone.localdate(), "active": True,
-                    "selector": {}, "deadline_weekday": 4, "attendance_basis": "resumed"}
+        defaults = {
+            "cadence": "daily",
+            "deadline_time": "16:00",
+            "start_date": timezone.localdate(),
+            "active": True,
+            "selector": {},
+            "deadline_weekday": 4,
+            "attendance_basis": "resumed",
+        }
         return render_plan_form(request, None, defaults)
     raw = plan_form_raw(request)
     try:
@@ -102,13 +125,17 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = access_object(Plan.objects.select_related("owner_region", "owner_department"), request.user, pk=plan_id)
+    plan = access_object(
+        Plan.objects.select_related("owner_region", "owner_department"), request.user, pk=plan_id
+    )
     today = timezone.localdate()
     context = {
         "plan": plan,
         "covered": plan_enterprises(plan, today).visible_to(request.user).count(),
         "can_edit": Plan.objects.visible_to(request.user, Action.CHANGE).filter(pk=plan.pk).exists(),
-        "unlocks": PeriodUnlock.objects.filter(plan=plan).select_related("enterprise", "by").order_by("-at")[:20],
+        "unlocks": PeriodUnlock.objects.filter(plan=plan)
+        .select_related("enterprise", "by")
+        .order_by("-at")[:20],
     }
     return render(request, "dispatch/plan_detail.html", context)
 
@@ -117,8 +144,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_POST
 def plan_unlock(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = access_object(Plan.objects.all(), request.user, pk=plan_id)
-    enterprise = access_object(Enterprise.objects.select_related("region"), request.user, Action.CHANGE,
-                               uscc=request.POST.get("enterprise", "").strip().upper())
+    enterprise = access_object(
+        Enterprise.objects.select_related("region"),
+        request.user,
+        Action.CHANGE,
+        uscc=request.POST.get("enterprise", "").strip().upper(),
+    )
     try:
         day = parse_date(request.POST.get("date"))
     except CellError as exc:

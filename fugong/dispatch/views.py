@@ -58,17 +58,31 @@ def enterprise_home(request: HttpRequest, uscc: str) -> HttpResponse:
         "today_report": today_report,
         "late": bool(today_report and any(today_report.received_at >= p.deadline for _, p in deadlines)),
         "reports": Report.objects.filter(enterprise=enterprise).order_by("-date")[:30],
-        "can_report": Enterprise.objects.visible_to(request.user, Action.REPORT).filter(pk=enterprise.pk).exists(),
+        "can_report": Enterprise.objects.visible_to(request.user, Action.REPORT)
+        .filter(pk=enterprise.pk)
+        .exists(),
     }
     return render(request, "dispatch/enterprise_home.html", context)
 
 
-def render_report_form(request: HttpRequest, enterprise: Enterprise, day: datetime.date, values: dict[str, Any], error: Any = None) -> HttpResponse:
+def render_report_form(
+    request: HttpRequest,
+    enterprise: Enterprise,
+    day: datetime.date,
+    values: dict[str, Any],
+    error: Any = None,
+) -> HttpResponse:
     plans = plans_covering(enterprise, day)
     context = {
-        "e": enterprise, "day": day, "values": values, "error": error, "plans": plans,
+        "e": enterprise,
+        "day": day,
+        "values": values,
+        "error": error,
+        "plans": plans,
         "extra_specs": [spec for plan in plans for spec in plan.extra_fields],
-        "measures": MEASURES, "problem_tags": PROBLEM_TAGS, "client_id": uuid.uuid4().hex,
+        "measures": MEASURES,
+        "problem_tags": PROBLEM_TAGS,
+        "client_id": uuid.uuid4().hex,
         "warnings": error.details.get("warnings", []) if isinstance(error, ConfirmationRequired) else [],
         "field_errors": {e["field"] for e in error.details.get("errors", [])} if error else set(),
         "last": Report.objects.filter(enterprise=enterprise, date__lt=day).order_by("-date").first(),
@@ -91,12 +105,22 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
         raw = raw_from_post(request.POST, plans)
     try:
         result = actions.check_submit_report(
-            request.user, enterprise, day, raw, channel=Channel.WEB,
-            client_id=request.POST.get("client_id", ""), confirm=request.POST.getlist("confirm"),
+            request.user,
+            enterprise,
+            day,
+            raw,
+            channel=Channel.WEB,
+            client_id=request.POST.get("client_id", ""),
+            confirm=request.POST.getlist("confirm"),
         )
     except DomainError as exc:
-        return render_report_form(request, enterprise, day, {**raw, "measures": raw.get("measures") or []}, exc)
-    messages.success(request, f"{day:%m月%d日}的情况已报送" if result.revision or result.created else "内容没有变化，无需重复报送")
+        return render_report_form(
+            request, enterprise, day, {**raw, "measures": raw.get("measures") or []}, exc
+        )
+    messages.success(
+        request,
+        f"{day:%m月%d日}的情况已报送" if result.revision or result.created else "内容没有变化，无需重复报送",
+    )
     return redirect("enterprise_home", uscc=enterprise.uscc)
 
 
@@ -117,20 +141,36 @@ def default_region(user: Any, plan: Plan) -> Region:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    plans = list(Plan.objects.visible_to(request.user).filter(active=True).select_related("owner_region").order_by("id"))
+    plans = list(
+        Plan.objects.visible_to(request.user)
+        .filter(active=True)
+        .select_related("owner_region")
+        .order_by("id")
+    )
     if not plans:
         return render(request, "dispatch/board.html", {"plans": []})
     plan_id = request.GET.get("plan")
     plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
     day = day_param(request)
     code = request.GET.get("region")
-    region = access_object(Region.objects.all(), request.user, code=code) if code else default_region(request.user, plan)
+    region = (
+        access_object(Region.objects.all(), request.user, code=code)
+        if code
+        else default_region(request.user, plan)
+    )
     node = completeness(plan, day, region, request.user)
     missing, late = missing_and_late(plan, day, region, request.user)
     context = {
-        "plans": plans, "plan": plan, "day": day, "region": region, "node": node, "missing": missing, "late": late,
+        "plans": plans,
+        "plan": plan,
+        "day": day,
+        "region": region,
+        "node": node,
+        "missing": missing,
+        "late": late,
         "ancestors": [a for a in region.ancestors() if a.path.startswith(plan.owner_region.path)],
-        "period": period_of(plan, day), "reporting_day": is_reporting_day(plan, day),
+        "period": period_of(plan, day),
+        "reporting_day": is_reporting_day(plan, day),
         "can_remind": scope_for(request.user).allows(Action.CHANGE),
     }
     return render(request, "dispatch/board.html", context)
@@ -139,7 +179,9 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def remind(request: HttpRequest) -> HttpResponse:
-    plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=request.POST.get("plan"))
+    plan = access_object(
+        Plan.objects.select_related("owner_region"), request.user, pk=request.POST.get("plan")
+    )
     region = access_object(Region.objects.all(), request.user, Action.CHANGE, code=request.POST.get("region"))
     day = day_param(request)
     missing, _ = missing_and_late(plan, day, region, request.user)
@@ -147,9 +189,12 @@ def remind(request: HttpRequest) -> HttpResponse:
     ids = [row.enterprise.pk for row in missing if not wanted or row.enterprise.uscc in wanted]
     deadline = period_of(plan, day).deadline
     sent = do_notify_enterprises(
-        request.user, ids, title=f"请尽快报送{day:%m月%d日}复工情况",
+        request.user,
+        ids,
+        title=f"请尽快报送{day:%m月%d日}复工情况",
         body=f"“{plan.title}”要求于{timezone.localtime(deadline):%m月%d日%H:%M}前报送，{{enterprise}}尚未报送。",
-        url_for=lambda e: reverse("report_form", args=[e.uscc]) + f"?date={day}", channel=Channel.WEB,
+        url_for=lambda e: reverse("report_form", args=[e.uscc]) + f"?date={day}",
+        channel=Channel.WEB,
     )
     messages.success(request, f"已向{len(ids)}户未报企业的填报员和联络员发送提醒{sent}条")
     return redirect(f"{reverse('board')}?plan={plan.pk}&date={day}&region={region.code}")

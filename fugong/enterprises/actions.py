@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from fugong.core import audit
@@ -68,6 +68,8 @@ def plan_change(
                 FieldError("active_from", "启用日期", None, "启用日期不能清空；企业不再纳入时请填写停用日期")
             )
         cleaned.pop("uscc", None)  # the key never changes
+    if cleaned.get(SECTORS, []) is None:
+        cleaned.pop(SECTORS)  # "not given" leaves the tags as they are; an empty list clears them
     empty_to_default(cleaned)
     after = dict(cleaned)
     start = after.get("active_from", before.get("active_from"))
@@ -104,7 +106,10 @@ def check_create_enterprise(user: Any, raw: dict[str, Any], *, channel: str) -> 
         raise Conflict(f"统一社会信用代码{cleaned['uscc']}已登记{where}", details={"field": "uscc"})
     change, errors = plan_change(user, cleaned, None)
     raise_if_errors(errors)
-    return do_apply_changes(user, [change], channel=channel)[0]
+    try:
+        return do_apply_changes(user, [change], channel=channel)[0]
+    except IntegrityError:  # the same USCC registered by someone else a moment ago
+        raise Conflict(f"统一社会信用代码{cleaned['uscc']}刚刚已被登记，请刷新后核实") from None
 
 
 def check_update_enterprise(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -56,7 +57,17 @@ class Lookups:
         return {s.name: s for s in SectorTag.objects.filter(active=True)}
 
 
+SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)
+
+
 def parse_uscc(value: Any, _: Lookups) -> str | None:
+    if (isinstance(value, float | int) and not isinstance(value, bool)) or SCIENTIFIC.match(
+        str(value or "").strip()
+    ):
+        raise CellError(
+            f"统一社会信用代码被存成了数字（{value}），后几位已丢失；请把该列设置为“文本”格式，重新填写完整的18位代码"
+        )
+    cells.reject_non_scalar(value)
     code = normalize_uscc(value)
     if not code:
         return None
@@ -77,8 +88,8 @@ def parse_industry(value: Any, lookups: Lookups) -> Industry | None:
     text = cells.clean_text(value)
     if text is None:
         return None
-    if isinstance(value, float):
-        text = str(int(value))
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        text = str(int(value)).zfill(2)
     if text in lookups.industries_by_name:
         return lookups.industries_by_name[text]
     match = INDUSTRY_PATTERN.match(text.replace(" ", ""))
@@ -206,13 +217,13 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "baseline_capacity",
         "产能基数",
-        lambda v, _: cells.parse_decimal(v),
+        lambda v, _: cells.parse_decimal(v, maximum=Decimal("999999999999.99")),
         ("日产值", "正常日产值", "产能基数万元"),
     ),
     FieldSpec(
         "trade_value_last_year",
         "上年进出口额",
-        lambda v, _: cells.parse_decimal(v),
+        lambda v, _: cells.parse_decimal(v, maximum=Decimal("99999999999999.99")),
         ("上年进出口", "进出口额", "上年外贸额"),
     ),
     FieldSpec("active_from", "启用日期", lambda v, _: cells.parse_date(v), ("纳入日期", "开始日期")),

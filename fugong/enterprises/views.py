@@ -95,7 +95,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
 
 def form_values(request: HttpRequest) -> dict[str, Any]:
     raw: dict[str, Any] = {spec.name: request.POST.get(spec.name, "") for spec in FIELDS}
-    raw["sectors"] = request.POST.getlist("sectors") or None
+    raw["sectors"] = request.POST.getlist("sectors")  # none ticked clears the tags
     raw["above_scale"] = "是" if request.POST.get("above_scale") else "否"
     return raw
 

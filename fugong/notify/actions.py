@@ -24,14 +24,23 @@ def do_notify_enterprises(
     ).select_related("enterprise")
     messages = [
         Notification(
-            user_id=m.user_id, title=title, body=body.format(enterprise=m.enterprise), url=url_for(m.enterprise),
+            user_id=m.user_id,
+            title=title,
+            body=body.format(enterprise=m.enterprise),
+            url=url_for(m.enterprise),
             sender=sender if getattr(sender, "pk", None) else None,
         )
         for m in memberships
     ]
     Notification.objects.bulk_create(messages)
-    audit.record(actor=sender, channel=channel, action="notify.remind", object_type="notification",
-                 object_key=str(len(messages)), note=title)
+    audit.record(
+        actor=sender,
+        channel=channel,
+        action="notify.remind",
+        object_type="notification",
+        object_key=str(len(messages)),
+        note=title,
+    )
     return len(messages)
 
 

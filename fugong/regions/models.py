@@ -9,8 +9,12 @@ prefix query.
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import Q
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
 
 from fugong.core.access import Action, RestrictedQuerySet, Scope
 
@@ -78,9 +82,32 @@ class Region(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = verbose_name_plural = "行政区划"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(path__startswith="/") & Q(path__endswith="/") & ~Q(path="/"),
+                name="region_path_shape",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps the materialized path right when a region is added or re-parented (e.g. in the admin)."""
+        with transaction.atomic():
+            old_path = Region.objects.filter(code=self.code).values_list("path", flat=True).first()
+            parent_path = Region.objects.get(code=self.parent_id).path if self.parent_id else "/"
+            if f"/{self.code}/" in parent_path:
+                raise ValidationError(f"不能把{self.name}放到它自己的下级之下")
+            self.path = f"{parent_path}{self.code}/"
+            self.depth = self.path.count("/") - 2
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                descendants = Region.objects.filter(path__startswith=old_path).exclude(code=self.code)
+                descendants.update(
+                    path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + (self.depth - (old_path.count("/") - 2)),
+                )
 
     def ancestor_codes(self) -> list[str]:
         return split_path(self.path)[:-1]

@@ -9,9 +9,22 @@ from fugong.regions.models import Region, split_path
 
 
 class RegionResolver:
-    """Loads the region table once (a few thousand rows) and answers many look-ups from memory."""
+    """Answers many look-ups: codes one query each (cached), names from an index of the whole
+    table that is built on the first name look-up (a few thousand rows)."""
 
     def __init__(self) -> None:
+        self.codes: dict[str, Region | None] = {}
+        self.indexed = False
+
+    def by_code_or_none(self, code: str) -> Region | None:
+        if self.indexed:
+            return self.by_code.get(code)
+        if code not in self.codes:
+            self.codes[code] = Region.objects.filter(code=code).first()
+        return self.codes[code]
+
+    def build_index(self) -> None:
+        self.indexed = True
         regions = list(Region.objects.only("code", "name", "path", "admin_parent_id", "level", "kind"))
         self.by_code: dict[str, Region] = {r.code: r for r in regions}
         self.by_name: dict[str, set[str]] = defaultdict(set)
@@ -36,11 +49,14 @@ class RegionResolver:
         return "".join(self.by_code[c].name for c in split_path(region.path) if c in self.by_code)
 
     def resolve(self, text: object) -> Region:
-        value = "".join(str(text).split())
+        value = "".join(str(text).split()).removesuffix(".0")
         if isinstance(text, float) and text.is_integer():
             value = str(int(text))
-        if value in self.by_code:
-            return self.by_code[value]
+        region = self.by_code_or_none(value.upper())
+        if region is not None:
+            return region
+        if not self.indexed:
+            self.build_index()
         codes = self.by_name.get(value, set())
         if len(codes) == 1:
             return self.by_code[next(iter(codes))]

@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from fugong.core.jobs import run_one
+from fugong.core.jobs import fail_stale_jobs, run_one
 
 
 class Command(BaseCommand):
@@ -26,7 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, now: str | None, interval: float, **options: Any) -> None:
         moment = self.parse_now(now)
         processed = 0
+        fail_stale_jobs(moment or timezone.now())
         while True:
+            if not connection.in_atomic_block:  # (tests run the command inside a transaction)
+                close_old_connections()  # survive a database restart between jobs
             if run_one(moment):
                 processed += 1
                 continue
