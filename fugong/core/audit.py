@@ -16,7 +16,7 @@ def plain(value: Any) -> Any:
     """A JSON-friendly form of a field value (for the old → new record)."""
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, datetime.date | datetime.datetime | decimal.Decimal):
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time | decimal.Decimal):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(plain(v) for v in value)

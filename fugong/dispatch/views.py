@@ -141,6 +141,8 @@ def default_region(user: Any, plan: Plan) -> Region:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("region")
+    chosen_region = access_object(Region.objects.all(), request.user, code=code) if code else None
     plans = list(
         Plan.objects.visible_to(request.user)
         .filter(active=True)
@@ -152,12 +154,7 @@ def board(request: HttpRequest) -> HttpResponse:
     plan_id = request.GET.get("plan")
     plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
     day = day_param(request)
-    code = request.GET.get("region")
-    region = (
-        access_object(Region.objects.all(), request.user, code=code)
-        if code
-        else default_region(request.user, plan)
-    )
+    region = chosen_region or default_region(request.user, plan)
     node = completeness(plan, day, region, request.user)
     missing, late = missing_and_late(plan, day, region, request.user)
     context = {

@@ -17,3 +17,11 @@ def percent(value: Any) -> str:
         return "—"
     points = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{points}%"
+
+
+@register.filter
+def iso(value: Any) -> str:
+    """A date as YYYY-MM-DD for <input type=date>; text (as typed) passes through unchanged."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

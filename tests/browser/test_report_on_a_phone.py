@@ -1,0 +1,126 @@
+"""In a real browser (Debian's chromium): a reporter fills the mobile form, the board changes.
+
+Runs last (pytest-django orders transactional tests after the others) against a live server,
+and sets up its own data, since a transactional test empties the database when it ends.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from fugong.accounts.models import Membership, User
+from fugong.core.access import Role
+from fugong.dispatch.models import Plan
+from fugong.enterprises.models import Enterprise, Industry, SectorTag
+from fugong.enterprises.reference import load_reference_data
+from fugong.regions.loader import load_regions
+from tests.conftest import PASSWORD, uscc
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    assert Path(CHROMIUM).exists(), (
+        "browser tests need Debian's chromium and fonts-noto-cjk (.ci/run installs them)"
+    )
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+        "true"  # Playwright's sync API runs an event loop in this thread
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def scene(transactional_db: Any) -> dict[str, Any]:
+    load_regions(["22"])
+    load_reference_data(Industry, SectorTag)
+    trade = SectorTag.objects.get(name="外贸")
+    enterprises = []
+    # The same two 长春 enterprises as the session's fixtures (which may or may not still be there).
+    for serial, (region, name) in enumerate(
+        [("220102", "长春南关汽车零部件有限公司"), ("220104", "长春朝阳食品有限公司")], 1
+    ):
+        e, _ = Enterprise.objects.get_or_create(
+            uscc=uscc(region, serial),
+            defaults={
+                "name": name,
+                "region_id": region,
+                "baseline_headcount": 480,
+                "active_from": datetime.date(2020, 1, 1),
+                "contact_phone": "0431-88880000",
+            },
+        )
+        e.sectors.add(trade)
+        enterprises.append(e)
+    dispatcher = User.objects.create_user("cc-dispatcher", password=PASSWORD, display_name="长春市调度员")
+    Membership.objects.create(user=dispatcher, role=Role.DISPATCHER, region_id="220100")
+    reporter = User.objects.create_user("cc-reporter", password=PASSWORD, display_name="南关填报员")
+    Membership.objects.create(user=reporter, role=Role.REPORTER, enterprise=enterprises[0])
+    plan = Plan.objects.create(
+        title="全省外贸企业开复工情况日调度",
+        owner_region_id="220000",
+        start_date=timezone.localdate() - datetime.timedelta(days=3),
+        selector={"sectors": ["外贸"]},
+        report_on_rest_days=True,
+    )
+    return {"plan": plan, "enterprise": enterprises[0]}
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def tile(page: Any, label: str) -> int:
+    return int(page.locator(".tile", has_text=label).locator("b").inner_text())
+
+
+def test_a_reporter_submits_on_a_phone_and_the_dispatchers_board_changes(
+    live_server: Any, browser: Any, scene: dict[str, Any]
+) -> None:
+    shots = Path(settings.VAR_DIR)
+    desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+    sign_in(desk, live_server.url, "cc-dispatcher")
+    desk.goto(f"{live_server.url}/dispatch/board/?plan={scene['plan'].pk}")
+    assert (tile(desk, "应报"), tile(desk, "已报"), tile(desk, "未报")) == (2, 0, 2)
+    assert desk.locator("#missing").get_by_text("长春南关汽车零部件有限公司").count() == 1
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    ).new_page()
+    sign_in(phone, live_server.url, "cc-reporter")
+    assert phone.get_by_text("今日尚未报送").is_visible()  # a reporter lands on their enterprise's page
+    phone.get_by_text("填报今日情况").click()
+    phone.get_by_label("已复工").check()
+    phone.get_by_label("报到人数").fill("300")
+    phone.get_by_label("报到后隔离").fill("20")
+    phone.get_by_label("实际上岗").fill("260")
+    phone.get_by_label("产能恢复比例（%）").fill("55")
+    phone.get_by_label("测温").check()
+    phone.screenshot(path=str(shots / "mobile-report-form.png"), full_page=True)
+    phone.get_by_role("button", name="报送").click()
+    assert phone.get_by_text("今日已报送").is_visible()
+    phone.screenshot(path=str(shots / "mobile-after-report.png"))
+
+    desk.reload()
+    assert (tile(desk, "应报"), tile(desk, "已报"), tile(desk, "未报")) == (2, 1, 1)
+    assert desk.locator("#missing").get_by_text("长春南关汽车零部件有限公司").count() == 0
+    desk.screenshot(path=str(shots / "board-after-report.png"), full_page=True)
