@@ -21,7 +21,7 @@ from fugong.core.models import Channel
 from fugong.dispatch import actions
 from fugong.dispatch.actions import ConfirmationRequired
 from fugong.dispatch.completeness import completeness, missing_and_late
-from fugong.dispatch.fields import MEASURES, PROBLEM_TAGS
+from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS
 from fugong.dispatch.forms import initial_values, raw_from_post, same_as
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import is_reporting_day, period_of
@@ -127,7 +127,10 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = access_object(Report.objects.select_related("enterprise__region"), request.user, pk=report_id)
-    revisions = report.revisions.select_related("by").order_by("-number")
+    revisions = [
+        (r, [(LABELS.get(k, k), old, new) for k, (old, new) in r.changes.items()])
+        for r in report.revisions.select_related("by").order_by("-number")
+    ]
     return render(request, "dispatch/report_detail.html", {"report": report, "revisions": revisions})
 
 
