@@ -21,6 +21,7 @@ from bench.stack import bench_env, manage, recreate_database
 from bench.submission import ENTERPRISES, PASSWORD
 
 ROUNDS = int(os.environ.get("BENCH_PROFILE_ROUNDS", "300"))
+# BENCH_PROFILE_DUMP=<directory> also writes the raw profiles there (GET-region.pstats, POST-report.pstats).
 
 
 def body(uscc: str, day: str, n: int) -> str:
@@ -47,7 +48,16 @@ def main() -> None:
     try:
         manage(os.environ.copy(), "migrate", "--noinput", "-v0")
         manage(os.environ.copy(), "load_regions", "--towns", "22")
-        manage(os.environ.copy(), "seed_demo", "--password", PASSWORD, "--enterprises", str(ENTERPRISES), "--days", "0")
+        manage(
+            os.environ.copy(),
+            "seed_demo",
+            "--password",
+            PASSWORD,
+            "--enterprises",
+            str(ENTERPRISES),
+            "--days",
+            "0",
+        )
         profile()
     finally:
         from django.db import connections
@@ -98,7 +108,9 @@ def profile() -> None:
         for n in range(ROUNDS):
             client.get(path) if path else submit(3 * len(usccs) + n)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        print(f"\n{label}: {wall / ROUNDS * 1000:.2f} ms per request, {cpu / ROUNDS * 1000:.2f} ms of it CPU in Python")
+        print(
+            f"\n{label}: {wall / ROUNDS * 1000:.2f} ms per request, {cpu / ROUNDS * 1000:.2f} ms of it CPU in Python"
+        )
         started = time.perf_counter()
         profiler = cProfile.Profile()
         profiler.enable()
@@ -107,6 +119,10 @@ def profile() -> None:
         profiler.disable()
         elapsed = (time.perf_counter() - started) / ROUNDS * 1000
         print(f"{label}: {elapsed:.2f} ms per request under cProfile (which inflates it)")
+        if os.environ.get("BENCH_PROFILE_DUMP"):  # a directory: keep the raw profile for pstats/snakeviz
+            profiler.dump_stats(
+                os.path.join(os.environ["BENCH_PROFILE_DUMP"], f"{label.replace(' ', '-')}.pstats")
+            )
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs()
         stats.sort_stats("cumulative").print_stats(35)

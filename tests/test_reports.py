@@ -281,3 +281,31 @@ def test_reports_list_and_detail_follow_scope(world: World, plan: Any) -> None:
     )
     assert listed["count"] == 1 and listed["items"][0]["revisions"][0]["channel"] == "api"
     assert world.client("jilin").get(f"/api/v1/reports?date={datetime.date.today()}").json()["count"] == 0
+
+
+def test_a_weekly_key_project_plan_adds_its_own_fields(world: World, plan: Any) -> None:
+    from fugong.dispatch.models import Plan
+
+    Plan.objects.create(
+        title="重点项目周调度",
+        owner_region_id="220000",
+        start_date=datetime.date(2020, 2, 1),
+        cadence="weekly",
+        selector={"enterprises": [world.enterprise("nanguan").uscc]},
+        extra_fields=[
+            {
+                "key": "planned_investment",
+                "label": "计划投资",
+                "type": "decimal",
+                "unit": "万元",
+                "required": True,
+            },
+            {"key": "workers_on_site", "label": "在岗工人", "type": "int", "required": False},
+        ],
+    )
+    with pytest.raises(ValidationFailed, match="计划投资：必须填写"):
+        submit(world, "reporter", figures())
+    submit(
+        world, "reporter", {**figures(), "extra": {"planned_investment": "1,250.5", "workers_on_site": "86"}}
+    )
+    assert Report.objects.get().extra == {"planned_investment": "1250.50", "workers_on_site": 86}
