@@ -11,7 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
 from fugong.core.models import Channel
-from fugong.dispatch import actions, plan_actions
+from fugong.dispatch import actions, figures, plan_actions
 from fugong.dispatch.completeness import Node, completeness
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import is_reporting_day, period_of
@@ -240,3 +240,49 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
 @router.get("/reports/{report_id}", response=ReportOut, summary="日报详情（含修改记录）")
 def get_report(request: HttpRequest, report_id: int) -> Report:
     return access_object(report_queryset(), request.user, pk=report_id)
+
+
+class FiguresOut(Schema):
+    key: str
+    name: str
+    enterprises: int
+    resumed: int
+    resumption_rate: Decimal | None
+    baseline_headcount: int
+    baseline_headcount_resumed: int
+    reported_back: int
+    isolated: int
+    on_duty: int
+    on_duty_resumed: int
+    attendance_rate: Decimal | None
+    attendance_rate_all: Decimal | None
+    capacity_recovery_rate: Decimal | None
+    stale: int
+
+
+class ResumptionOut(Schema):
+    plan: int
+    date: datetime.date
+    region: str
+    by: str
+    rows: list[FiguresOut]
+    total: FiguresOut
+
+
+@router.get("/stats/resumption", response=ResumptionOut, summary="复工率、到岗率、产能恢复率（精确值）")
+def get_resumption(
+    request: HttpRequest, plan: int, date: datetime.date, region: str | None = None, by: str = "region"
+) -> dict[str, Any]:
+    if by not in figures.GROUPINGS:
+        raise BadRequest(f"by 只能是 {'、'.join(figures.GROUPINGS)}，不能是“{by}”")
+    the_plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan)
+    node = access_object(Region.objects.all(), request.user, code=region or the_plan.owner_region_id)
+    result = figures.resumption(the_plan, date, node, by, request.user)
+    return {
+        "plan": the_plan.pk,
+        "date": date,
+        "region": node.code,
+        "by": by,
+        "rows": [row.as_dict() for row in result.rows],
+        "total": result.total.as_dict(),
+    }
