@@ -303,9 +303,10 @@ def test_a_weekly_key_project_plan_adds_its_own_fields(world: World, plan: Any) 
             {"key": "workers_on_site", "label": "在岗工人", "type": "int", "required": False},
         ],
     )
+    submit(world, "reporter", figures())  # Monday: the weekly figures are not due yet
+    friday = DAY + datetime.timedelta(days=4)
     with pytest.raises(ValidationFailed, match="计划投资：必须填写"):
-        submit(world, "reporter", figures())
-    submit(
-        world, "reporter", {**figures(), "extra": {"planned_investment": "1,250.5", "workers_on_site": "86"}}
-    )
-    assert Report.objects.get().extra == {"planned_investment": "1250.50", "workers_on_site": 86}
+        submit(world, "reporter", figures(), day=friday, now=at(friday, 10))
+    extra = {"planned_investment": "1,250.5", "workers_on_site": "86"}
+    submit(world, "reporter", {**figures(), "extra": extra}, day=friday, now=at(friday, 10))
+    assert Report.objects.get(date=friday).extra == {"planned_investment": "1250.50", "workers_on_site": 86}

@@ -109,12 +109,21 @@ def make_departments() -> dict[str, Department]:
     return departments
 
 
+def unique_uscc(region_code: str, rng: random.Random, used: set[str]) -> str:
+    code = make_uscc(region_code, rng)
+    while code in used:
+        code = make_uscc(region_code, rng)
+    used.add(code)
+    return code
+
+
 def make_enterprises(count: int, rng: random.Random) -> list[Enterprise]:
     units = reporting_units()
     regions, weights = [u for u, _ in units], [w for _, w in units]
     industries = {i.code: i for i in Industry.objects.all()}
     enterprises = []
     names: set[str] = set()
+    used: set[str] = set()
     for _ in range(count):
         region = rng.choices(regions, weights)[0]
         _section, division, word, tags = rng.choice(TRADES)
@@ -130,7 +139,7 @@ def make_enterprises(count: int, rng: random.Random) -> list[Enterprise]:
         started = datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randrange(0, 700))
         enterprises.append(
             Enterprise(
-                uscc=make_uscc(registered_in, rng),
+                uscc=unique_uscc(registered_in, rng, used),
                 name=name,
                 region=region,
                 address=f"{region.name}{rng.choice(BRANDS)}路{rng.randrange(1, 999)}号",

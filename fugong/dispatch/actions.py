@@ -21,8 +21,8 @@ from fugong.core import audit
 from fugong.core.access import Action, Role, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
-from fugong.dispatch.models import PeriodUnlock, Plan, Report, ReportRevision
-from fugong.dispatch.periods import lock_date
+from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
+from fugong.dispatch.periods import lock_date, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
 
@@ -50,13 +50,26 @@ def payload_hash(day: datetime.date, raw: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def history_values(enterprise: Enterprise, day: datetime.date, limit: int = 14) -> list[dict[str, Any]]:
+def history_values(enterprise: Enterprise, day: datetime.date, limit: int = 16) -> list[dict[str, Any]]:
     """The enterprise's reports before `day`, newest first, for the warning checks."""
     return list(
         Report.objects.filter(enterprise=enterprise, date__lt=day)
         .order_by("-date")
-        .values(*REPORT_FIELDS)[:limit]
+        .values("date", *REPORT_FIELDS)[:limit]
     )
+
+
+def extra_specs_for(plans: list[Plan], day: datetime.date) -> list[dict[str, Any]]:
+    """The plans' own fields; a weekly plan's are required only on its deadline day."""
+    return [
+        {
+            **spec,
+            "required": bool(spec.get("required"))
+            and (plan.cadence == Cadence.DAILY or period_of(plan, day).deadline_day == day),
+        }
+        for plan in plans
+        for spec in plan.extra_fields
+    ]
 
 
 def locking_plan(
@@ -84,7 +97,9 @@ def check_submit_report(
     """`enterprise` must come from access_object(..., Action.REPORT)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    client_id = (client_id or "").strip()[:80]
+    client_id = (client_id or "").strip()
+    if len(client_id) > 80:
+        raise ValidationFailed(f"client_id 最长80个字符，现为{len(client_id)}个")
     digest = payload_hash(day, {**raw, "confirm": sorted(confirm)})
     if client_id:
         earlier = (
@@ -113,7 +128,7 @@ def check_submit_report(
         raise PeriodLocked(
             f"{day}的填报已锁定（调度任务“{locked_by.title}”规定{locked_by.lock_after_days}天后锁定）；如需修改，请联系调度员解锁"
         )
-    extra_specs = [spec for plan in plans for spec in plan.extra_fields]
+    extra_specs = extra_specs_for(plans, day)
     checked = check_report(raw, day, extra_specs, history_values(enterprise, day))
     raise_for_check(checked, confirm)
     return do_submit_report(
@@ -195,9 +210,17 @@ def do_submit_report(
             )
             return Submission(report, revision, created)
     except IntegrityError:
-        # Two first submissions for the same enterprise-day raced; the loser retries as an update.
-        if client_id and ReportRevision.objects.filter(enterprise=enterprise, client_id=client_id).exists():
-            raise Conflict(f"client_id“{client_id}”正在被另一次提交使用，请稍后重试") from None
+        # Two submissions raced. The same client_id (a retry) gets the winner's report if the
+        # payload is the same; otherwise the loser of a first-submission race retries as an update.
+        winner = (
+            ReportRevision.objects.filter(enterprise=enterprise, client_id=client_id)
+            .select_related("report")
+            .first()
+        )
+        if client_id and winner is not None:
+            if winner.payload_hash == digest:
+                return Submission(winner.report, None, created=False)
+            raise Conflict(f"client_id“{client_id}”已用于该企业的另一份不同填报") from None
         return do_submit_report(
             user,
             enterprise,

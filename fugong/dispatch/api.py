@@ -12,11 +12,10 @@ from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
 from fugong.core.models import Channel
 from fugong.dispatch import actions, figures, plan_actions
-from fugong.dispatch.completeness import Node, completeness
+from fugong.dispatch.completeness import Node, completeness, node_for
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
-from fugong.regions.models import Region
 
 router = Router(tags=["调度"])
 RawValue = str | int | float | bool | None
@@ -156,6 +155,11 @@ class ReportFilter(Schema):
     plan: int | None = None
 
 
+def check_day(day: datetime.date) -> None:
+    if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 12, 31):
+        raise BadRequest(f"日期{day}超出范围（2000—2100年）")
+
+
 def report_queryset() -> Any:
     return Report.objects.select_related("enterprise").prefetch_related("revisions__by")
 
@@ -193,7 +197,8 @@ def get_completeness(
     request: HttpRequest, plan_id: int, date: datetime.date, region: str | None = None
 ) -> dict[str, Any]:
     plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan_id)
-    node_region = access_object(Region.objects.all(), request.user, code=region or plan.owner_region_id)
+    check_day(date)
+    node_region = node_for(request.user, plan, region)
     return node_out(completeness(plan, date, node_region, request.user))
 
 
@@ -225,6 +230,7 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
         plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=filters.plan)
         if filters.date is None:
             raise BadRequest("按调度任务查询时请同时给出 date")
+        check_day(filters.date)
         period = period_of(plan, filters.date)
         covered = (
             plan_enterprises(plan, filters.date)
@@ -276,7 +282,8 @@ def get_resumption(
     if by not in figures.GROUPINGS:
         raise BadRequest(f"by 只能是 {'、'.join(figures.GROUPINGS)}，不能是“{by}”")
     the_plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan)
-    node = access_object(Region.objects.all(), request.user, code=region or the_plan.owner_region_id)
+    check_day(date)
+    node = node_for(request.user, the_plan, region)
     result = figures.resumption(the_plan, date, node, by, request.user)
     return {
         "plan": the_plan.pk,

@@ -16,12 +16,13 @@ from typing import Any
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 
 from fugong.accounts.models import Membership
-from fugong.core.access import Role
+from fugong.core.access import Action, Role, scope_for
+from fugong.core.errors import NotFound
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import Period, is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 from fugong.enterprises.models import Enterprise, EnterpriseQuerySet
-from fugong.regions.models import Region
+from fugong.regions.models import Region, access_node
 
 
 @dataclass
@@ -71,6 +72,26 @@ class Node:
     region: Region
     tally: Tally = field(default_factory=Tally)
     children: list[Node] = field(default_factory=list)
+
+
+def default_node(user: Any, plan: Plan) -> Region | None:
+    """Where figures open: the user's own region inside the plan's, else the plan's region if the
+    user covers it, else None (liaisons and reporters follow enterprises, not regions)."""
+    scope = scope_for(user)
+    for path in scope.grant(Action.VIEW).paths:
+        if path.startswith(plan.owner_region.path):
+            return Region.objects.get(code=path.strip("/").split("/")[-1])
+    return plan.owner_region if scope.covers_path(Action.VIEW, plan.owner_region.path) else None
+
+
+def node_for(user: Any, plan: Plan, code: str | None) -> Region:
+    """The requested node (its whole subtree in scope), or the default one; 404 otherwise."""
+    if code:
+        return access_node(user, code)
+    node = default_node(user, plan)
+    if node is None:
+        raise NotFound("您负责的是具体企业，没有可汇总的区划；请查看各企业的填报情况")
+    return node
 
 
 def expected_enterprises(plan: Plan, day: datetime.date, region: Region, user: Any) -> EnterpriseQuerySet:
@@ -127,14 +148,20 @@ class EnterpriseRow:
     liaisons: list[str]
 
 
+def missing_enterprises(plan: Plan, day: datetime.date, region: Region, user: Any) -> EnterpriseQuerySet:
+    period = period_of(plan, day)
+    in_period = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
+    return expected_enterprises(plan, day, region, user).filter(~Exists(in_period))
+
+
 def missing_and_late(
     plan: Plan, day: datetime.date, region: Region, user: Any
 ) -> tuple[list[EnterpriseRow], list[EnterpriseRow]]:
     """Enterprises that have not reported for the period, and those that reported late."""
     period = period_of(plan, day)
     expected = expected_enterprises(plan, day, region, user).select_related("region")
-    in_period = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
-    missing = list(expected.filter(~Exists(in_period)).order_by("region__path", "name")[:LIST_LIMIT])
+    missing_qs = missing_enterprises(plan, day, region, user).select_related("region")
+    missing = list(missing_qs.order_by("region__path", "name")[:LIST_LIMIT])
     late_reports = list(
         Report.objects.filter(enterprise__in=expected, date__range=(period.start, period.end))
         .exclude(

@@ -8,6 +8,7 @@ confirmed by the reporter (by code) before the report is accepted.
 from __future__ import annotations
 
 import datetime
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -196,6 +197,10 @@ def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
         if v.get("capacity_pct"):
             errors.append(Problem("capacity_pct", f"未复工企业的产能恢复比例应为0，现为{v['capacity_pct']}%"))
     resumed_on = v.get("resumed_on")
+    if resumed_on and not v["resumed"]:
+        errors.append(
+            Problem("resumed_on", f"未复工企业不应填写复工日期（{resumed_on}）；如已复工请选择“已复工”")
+        )
     if resumed_on and resumed_on > day:
         errors.append(Problem("resumed_on", f"复工日期{resumed_on}晚于填报日期{day}，请核对"))
     if v["resumed"] and v.get("capacity_pct") is None:
@@ -203,7 +208,7 @@ def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
     return errors
 
 
-def warnings_for(v: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[Problem]:
+def warnings_for(v: dict[str, Any], history: Sequence[dict[str, Any]], day: datetime.date) -> list[Problem]:
     """Soft checks against the enterprise's earlier reports (newest first) that need confirming."""
     warnings = []
     if v["reported_back"] > v["baseline_headcount"]:
@@ -227,14 +232,28 @@ def warnings_for(v: dict[str, Any], history: Sequence[dict[str, Any]]) -> list[P
             jump = unusual_jump(name, v.get(name), [h.get(name) for h in history])
             if jump:
                 warnings.append(Problem(name, jump, f"jump_{name}"))
-        recent = history[:6]
-        if len(recent) == 6 and all(same_figures(h, v) for h in recent):
+        if starts_identical_week(v, history, day):
             warnings.append(
                 Problem(
                     "on_duty", "已连续7天填报完全相同的数字，请核实是否为当日实际情况", "unchanged_7_days"
                 )
             )
     return warnings
+
+
+def starts_identical_week(v: dict[str, Any], history: Sequence[dict[str, Any]], day: datetime.date) -> bool:
+    """True on the 7th consecutive day of identical, non-zero figures — once, not every day after.
+
+    A closed firm reporting zeros, or a run already confirmed on its 7th day, is left alone.
+    """
+    if not (v.get("on_duty") or v.get("reported_back")):
+        return False
+    run = [h for h in history[:7]]
+    days_back = [(day - h["date"]).days for h in run]
+    if days_back[:6] != [1, 2, 3, 4, 5, 6] or not all(same_figures(h, v) for h in run[:6]):
+        return False
+    longer = len(run) == 7 and days_back[6] == 7 and same_figures(run[6], v)
+    return not longer
 
 
 def same_figures(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -249,20 +268,23 @@ def _num(value: Any) -> Any:
 
 
 def unusual_jump(name: str, new: Any, earlier: Sequence[Any]) -> str | None:
-    """A change from the previous value beyond a robust threshold (median absolute deviation).
+    """A change from the previous value beyond a robust threshold.
 
-    Threshold: the larger of 5 robust standard deviations of recent values, 30% of their median,
-    and a floor (10 people, or 10 percentage points), so small firms and steady climbs pass.
+    The threshold is the largest of: 5 robust standard deviations (1.4826 × the median absolute
+    deviation) of the recent day-to-day changes, so a firm whose numbers move a lot is not
+    nagged; 30% of the previous value, so ordinary ramps pass; and a floor of 10 (people, or
+    percentage points), so small firms pass.
     """
-    values = [Decimal(str(x)) for x in earlier if x is not None]
+    values = [Decimal(str(x)) for x in earlier if x is not None][:15]
     if new is None or not values:
         return None
     new_value, previous = Decimal(str(new)), values[0]
-    recent = values[:14]
-    median = Decimal(str(statistics.median(recent)))
-    mad = Decimal(str(statistics.median([abs(x - median) for x in recent])))
-    floor = Decimal(10)
-    threshold = max(Decimal("7.413") * mad, Decimal("0.3") * abs(median), floor)
+    changes = [a - b for a, b in itertools.pairwise(values)]
+    spread = Decimal(0)
+    if len(changes) >= 3:
+        middle = Decimal(str(statistics.median(changes)))
+        spread = Decimal("1.4826") * Decimal(str(statistics.median([abs(c - middle) for c in changes])))
+    threshold = max(5 * spread, Decimal("0.3") * abs(previous), Decimal(10))
     if abs(new_value - previous) <= threshold:
         return None
     unit = "%" if name == "capacity_pct" else "人"
@@ -280,5 +302,5 @@ def check_report(
         errors = hard_rules(values, day)
     checked = Checked(values, errors)
     if not errors:
-        checked.warnings = warnings_for(values, history)
+        checked.warnings = warnings_for(values, history, day)
     return checked

@@ -59,7 +59,7 @@ def clean_extra_fields(raw: Any) -> list[dict[str, Any]]:
             raise CellError(f"附加填报项“{item}”的 key 应为小写英文字母开头的标识，如 planned_investment")
         if item["key"] in keys:
             raise CellError(f"附加填报项 key“{item['key']}”重复")
-        if item.get("type", "decimal") not in EXTRA_TYPES:
+        if not isinstance(item.get("type", "decimal"), str) or item.get("type", "decimal") not in EXTRA_TYPES:
             raise CellError(f"附加填报项“{item['key']}”的类型只能是 int、decimal 或 text")
         keys.add(item["key"])
         specs.append(
@@ -74,11 +74,20 @@ def clean_extra_fields(raw: Any) -> list[dict[str, Any]]:
     return specs
 
 
+def department_of(value: Any) -> Department | None:
+    if value in (None, ""):
+        return None
+    department = Department.objects.filter(pk=cells.parse_int(value) or 0).first()
+    if department is None:
+        raise CellError(f"牵头部门编号“{value}”不存在")
+    return department
+
+
 def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:
     parsers: dict[str, Any] = {
         "title": lambda v: cells.clean_text(v, max_length=100),
         "owner_region": lambda v: Region.objects.filter(code=str(v or "").strip()).first() if v else None,
-        "owner_department": lambda v: Department.objects.filter(pk=v).first() if v else None,
+        "owner_department": department_of,
         "cadence": lambda v: Cadence(v or Cadence.DAILY),
         "deadline_time": lambda v: parse_time(v or "16:00"),
         "deadline_weekday": lambda v: cells.parse_int(v if v not in (None, "") else 4, maximum=6),

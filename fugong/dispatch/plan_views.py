@@ -133,7 +133,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "covered": plan_enterprises(plan, today).visible_to(request.user).count(),
         "can_edit": Plan.objects.visible_to(request.user, Action.CHANGE).filter(pk=plan.pk).exists(),
-        "unlocks": PeriodUnlock.objects.filter(plan=plan)
+        "unlocks": PeriodUnlock.objects.filter(
+            plan=plan, enterprise__in=Enterprise.objects.visible_to(request.user)
+        )
         .select_related("enterprise", "by")
         .order_by("-at")[:20],
     }

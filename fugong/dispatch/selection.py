@@ -84,6 +84,12 @@ def clean_selector(raw: Any) -> dict[str, Any]:
         raise ValidationFailed(
             f"纳入范围格式有误：只能包含 {'、'.join(SELECTOR_KEYS)}", details={"field": "selector"}
         )
+    for key in ("regions", "sectors", "tiers", "enterprises"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValidationFailed(
+                f'纳入范围的 {key} 应为文字列表，如 ["220100"]', details={"field": "selector"}
+            )
     selector: dict[str, Any] = {
         key: list(raw.get(key) or []) for key in ("regions", "sectors", "tiers", "enterprises")
     }

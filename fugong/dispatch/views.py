@@ -20,7 +20,7 @@ from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
 from fugong.dispatch import actions
 from fugong.dispatch.actions import ConfirmationRequired
-from fugong.dispatch.completeness import completeness, missing_and_late
+from fugong.dispatch.completeness import completeness, default_node, missing_and_late, missing_enterprises
 from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS
 from fugong.dispatch.forms import initial_values, raw_from_post, same_as
 from fugong.dispatch.models import Plan, Report
@@ -28,7 +28,16 @@ from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
 from fugong.notify.actions import do_notify_enterprises
-from fugong.regions.models import Region
+from fugong.regions.models import access_node
+
+EARLIEST, LATEST = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
+def int_param(data: Any, name: str) -> int:
+    try:
+        return int(data.get(name, ""))
+    except ValueError:
+        raise ValidationFailed(f"参数 {name} 应为整数") from None
 
 
 def day_param(request: HttpRequest, name: str = "date") -> datetime.date:
@@ -40,6 +49,8 @@ def day_param(request: HttpRequest, name: str = "date") -> datetime.date:
     except CellError as exc:
         raise ValidationFailed(f"日期有误：{exc}") from None
     assert day is not None
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationFailed(f"日期{day}超出范围（{EARLIEST.year}—{LATEST.year}年）")
     return day
 
 
@@ -134,18 +145,10 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "dispatch/report_detail.html", {"report": report, "revisions": revisions})
 
 
-def default_region(user: Any, plan: Plan) -> Region:
-    """The board opens on the user's own region when it lies inside the plan's, else the plan's."""
-    for path in scope_for(user).grant(Action.VIEW).paths:
-        if path.startswith(plan.owner_region.path):
-            return Region.objects.get(code=path.strip("/").split("/")[-1])
-    return plan.owner_region
-
-
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region")
-    chosen_region = access_object(Region.objects.all(), request.user, code=code) if code else None
+    chosen_region = access_node(request.user, code) if code else None
     plans = list(
         Plan.objects.visible_to(request.user)
         .filter(active=True)
@@ -157,7 +160,9 @@ def board(request: HttpRequest) -> HttpResponse:
     plan_id = request.GET.get("plan")
     plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
     day = day_param(request)
-    region = chosen_region or default_region(request.user, plan)
+    region = chosen_region or default_node(request.user, plan)
+    if region is None:
+        return render(request, "dispatch/board.html", {"plans": plans, "plan": plan, "no_region": True})
     node = completeness(plan, day, region, request.user)
     missing, late = missing_and_late(plan, day, region, request.user)
     context = {
@@ -180,19 +185,21 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest) -> HttpResponse:
     plan = access_object(
-        Plan.objects.select_related("owner_region"), request.user, pk=request.POST.get("plan")
+        Plan.objects.select_related("owner_region"), request.user, pk=int_param(request.POST, "plan")
     )
-    region = access_object(Region.objects.all(), request.user, Action.CHANGE, code=request.POST.get("region"))
+    region = access_node(request.user, request.POST.get("region"), Action.CHANGE)
     day = day_param(request)
-    missing, _ = missing_and_late(plan, day, region, request.user)
-    wanted = set(request.POST.getlist("enterprise"))
-    ids = [row.enterprise.pk for row in missing if not wanted or row.enterprise.uscc in wanted]
+    missing = missing_enterprises(plan, day, region, request.user)
+    wanted = request.POST.getlist("enterprise")
+    ids = list((missing.filter(uscc__in=wanted) if wanted else missing).values_list("pk", flat=True))
     deadline = period_of(plan, day).deadline
     sent = do_notify_enterprises(
         request.user,
         ids,
         title=f"请尽快报送{day:%m月%d日}复工情况",
-        body=f"“{plan.title}”要求于{timezone.localtime(deadline):%m月%d日%H:%M}前报送，{{enterprise}}尚未报送。",
+        body_for=lambda e: (
+            f"“{plan.title}”要求于{timezone.localtime(deadline):%m月%d日%H:%M}前报送，{e.name}尚未报送。"
+        ),
         url_for=lambda e: reverse("report_form", args=[e.uscc]) + f"?date={day}",
         channel=Channel.WEB,
     )

@@ -16,9 +16,12 @@ from fugong.notify.models import Notification
 
 @transaction.atomic
 def do_notify_enterprises(
-    sender: Any, enterprise_ids: Iterable[int], *, title: str, body: str, url_for: Any, channel: str
+    sender: Any, enterprise_ids: Iterable[int], *, title: str, body_for: Any, url_for: Any, channel: str
 ) -> int:
-    """Notifies the reporters and liaisons of each enterprise; returns how many messages were sent."""
+    """Notifies the reporters and liaisons of each enterprise; returns how many messages were sent.
+
+    `body_for(enterprise)` and `url_for(enterprise)` build each message (plain functions, never a
+    format string that user-written text could reach into)."""
     memberships = Membership.objects.filter(
         enterprise_id__in=list(enterprise_ids), role__in=[Role.REPORTER, Role.LIAISON], active=True
     ).select_related("enterprise")
@@ -26,7 +29,7 @@ def do_notify_enterprises(
         Notification(
             user_id=m.user_id,
             title=title,
-            body=body.format(enterprise=m.enterprise),
+            body=body_for(m.enterprise),
             url=url_for(m.enterprise),
             sender=sender if getattr(sender, "pk", None) else None,
         )

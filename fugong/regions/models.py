@@ -126,3 +126,18 @@ class Region(models.Model):
     @property
     def is_zone(self) -> bool:
         return self.kind == Kind.ZONE
+
+
+def access_node(user: Any, code: str | None, action: str = Action.VIEW) -> Region:
+    """A region whose whole subtree is within the user's scope, for figures and boards.
+
+    Ancestors are visible for breadcrumbs, but a city dispatcher asking for the province's
+    figures would get the city's numbers under the province's name: that is a 404 too.
+    """
+    from fugong.core.access import access_object, scope_for
+    from fugong.core.errors import NotFound
+
+    region = access_object(Region.objects.all(), user, action, code=(code or "").strip())
+    if not scope_for(user).covers_path(action, region.path):
+        raise NotFound(f"“{region.name}”不完全在您的管辖范围内，请选择您负责的区划或其下级")
+    return region
