@@ -69,6 +69,7 @@ class Scope:
     grants: dict[str, Grant] = field(default_factory=dict)
     department_ids: frozenset[int] = frozenset()
     user_id: int | None = None  # for things that belong to a person (their jobs, their tokens)
+    own_enterprise_ids: frozenset[int] = frozenset()  # where the user is the enterprise's own reporter
 
     def grant(self, action: str) -> Grant:
         return self.grants.get(action, Grant())
@@ -117,6 +118,7 @@ def _compute_scope(user: User) -> Scope:
     paths: dict[str, set[str]] = {}
     enterprises: dict[str, set[int]] = {}
     departments: set[int] = set()
+    own: set[int] = set()
     memberships = Membership.objects.filter(user=user, active=True).select_related("region", "department")
     for m in memberships:
         actions = ROLE_ACTIONS[m.role]
@@ -124,6 +126,8 @@ def _compute_scope(user: User) -> Scope:
             return Scope(everything=True, user_id=user.pk)
         if m.department_id:
             departments.add(m.department_id)
+        if m.role == Role.REPORTER and m.enterprise_id:
+            own.add(m.enterprise_id)
         region = m.region or (m.department.region if m.department else None)
         for action in actions:
             if m.enterprise_id:
@@ -137,7 +141,12 @@ def _compute_scope(user: User) -> Scope:
         )
         for action in set(paths) | set(enterprises)
     }
-    return Scope(grants=grants, department_ids=frozenset(departments), user_id=user.pk)
+    return Scope(
+        grants=grants,
+        department_ids=frozenset(departments),
+        user_id=user.pk,
+        own_enterprise_ids=frozenset(own),
+    )
 
 
 M = TypeVar("M", bound=models.Model)
@@ -161,12 +170,12 @@ class RestrictedQuerySet(models.QuerySet[M], Generic[M]):
 
 def access_object(queryset: RestrictedQuerySet[M], user: Any, action: str = Action.VIEW, **lookup: Any) -> M:
     """The object the user asked for, or NotFound if out of scope, Forbidden if read-only to them."""
-    obj = queryset.visible_to(user, Action.VIEW).filter(**lookup).first()
-    if obj is None:
-        raise NotFound()
-    if action != Action.VIEW and not queryset.visible_to(user, action).filter(pk=obj.pk).exists():
+    obj = queryset.visible_to(user, action).filter(**lookup).first()
+    if obj is not None:
+        return obj  # one query on the common path
+    if action != Action.VIEW and queryset.visible_to(user, Action.VIEW).filter(**lookup).exists():
         raise Forbidden()
-    return obj
+    raise NotFound()
 
 
 def require_action(user: Any, action: str) -> None:

@@ -16,9 +16,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fugong.accounts.models import Membership
 from fugong.core import audit
-from fugong.core.access import Action, Role, access_object, scope_for
+from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
@@ -159,11 +158,8 @@ def raise_for_check(checked: Checked, confirm: list[str] | tuple[str, ...]) -> N
 
 
 def submitted_on_behalf(user: Any, enterprise: Enterprise) -> bool:
-    if not getattr(user, "pk", None):
-        return True
-    return not Membership.objects.filter(
-        user=user, enterprise=enterprise, role=Role.REPORTER, active=True
-    ).exists()
+    """Anyone but the enterprise's own reporter (a liaison, a dispatcher, a script) reports on its behalf."""
+    return enterprise.pk not in scope_for(user).own_enterprise_ids
 
 
 def do_submit_report(

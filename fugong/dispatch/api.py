@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -13,7 +14,7 @@ from fugong.core.errors import BadRequest
 from fugong.core.models import Channel
 from fugong.dispatch import actions, figures, plan_actions
 from fugong.dispatch.completeness import Node, completeness, node_for
-from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 
@@ -161,7 +162,8 @@ def check_day(day: datetime.date) -> None:
 
 
 def report_queryset() -> Any:
-    return Report.objects.select_related("enterprise").prefetch_related("revisions__by")
+    revisions = Prefetch("revisions", ReportRevision.objects.select_related("by"))
+    return Report.objects.select_related("enterprise").prefetch_related(revisions)
 
 
 @router.get("/plans", response=list[PlanOut], summary="调度任务列表")
@@ -217,7 +219,11 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]
         client_id=payload.client_id,
         confirm=payload.confirm,
     )
-    return (201 if result.created else 200), report_queryset().get(pk=result.report.pk)
+    report = result.report
+    report.enterprise = enterprise
+    # One query for the revisions (with their authors) instead of re-reading the report.
+    prefetch_related_objects([report], Prefetch("revisions", ReportRevision.objects.select_related("by")))
+    return (201 if result.created else 200), report
 
 
 @router.get("/reports", response=list[ReportOut], summary="日报列表")

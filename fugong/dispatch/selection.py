@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 
 from fugong.core.errors import ValidationFailed
 from fugong.core.uscc import normalize_uscc, uscc_problem
@@ -69,6 +69,7 @@ def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
 
 
 def plans_covering(enterprise: Enterprise, day: datetime.date) -> list[Plan]:
+    prefetch_related_objects([enterprise], "sectors")  # one query for every plan's sector test
     ancestors = [c for c in enterprise.region.path.split("/") if c]
     candidates = Plan.objects.filter(active=True, owner_region_id__in=ancestors).select_related(
         "owner_region"
