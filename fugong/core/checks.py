@@ -10,7 +10,7 @@ from django.core.checks import Warning, register
 DEVELOPMENT_KEY_PREFIX = "fugong-development-key"
 
 
-@register()
+@register(deploy=True)
 def secret_key_is_set(app_configs: Any, **kwargs: Any) -> list[Warning]:
     if settings.SECRET_KEY.startswith(DEVELOPMENT_KEY_PREFIX) and not settings.DEBUG:
         return [

@@ -1,0 +1,73 @@
+"""Pages for the daily brief and the downloads (brief .docx, official-form .xlsx)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from fugong.core.access import access_object
+from fugong.dispatch import brief, export
+from fugong.dispatch.completeness import node_for
+from fugong.dispatch.models import Plan
+from fugong.dispatch.views import day_param, int_param
+from fugong.regions.models import Region
+
+
+def selection(request: HttpRequest) -> tuple[Plan, datetime.date, Region]:
+    plan = access_object(
+        Plan.objects.select_related("owner_region"), request.user, pk=int_param(request.GET, "plan")
+    )
+    return plan, day_param(request), node_for(request.user, plan, request.GET.get("region"))
+
+
+@login_required
+def brief_page(request: HttpRequest) -> HttpResponse:
+    plan, day, region = selection(request)
+    result = brief.build(plan, day, region, request.user)
+    rows = [brief.table_row(f, result) for f in [*result.today.rows, result.today.total]]
+    context = {
+        "brief": result,
+        "headers": brief.TABLE_HEADERS,
+        "rows": rows,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "dispatch/brief.html", context)
+
+
+@login_required
+def brief_docx(request: HttpRequest) -> HttpResponse:
+    plan, day, region = selection(request)
+    data = brief.docx_bytes(brief.build(plan, day, region, request.user))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = attachment(f"调度日报-{region.name}-{day}.docx")
+    return response
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> FileResponse:
+    plan, day, region = selection(request)
+    by_region = request.GET.get("by") == "region"
+    handle, name = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    path = Path(name)
+    try:
+        write = export.by_region if by_region else export.by_enterprise
+        write(path, plan, day, region, request.user)
+        stream = path.open("rb")
+    finally:
+        path.unlink()  # the open handle keeps the data readable until the response is sent
+    filename = f"调度{'汇总' if by_region else ''}表-{region.name}-{day}.xlsx"
+    return FileResponse(stream, as_attachment=True, filename=filename)
+
+
+def attachment(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
