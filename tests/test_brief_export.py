@@ -101,7 +101,7 @@ def test_the_pages_download_a_brief_and_a_sheet_within_scope(world: World, plan:
     assert any("已复工2户" in p for p in paragraphs)
     sheet = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}")
     assert sheet.status_code == 200 and "attachment" in sheet["Content-Disposition"]
-    grid = sheet_rows(b"".join(sheet.streaming_content))  # type: ignore[attr-defined]  (a FileResponse)
+    grid = sheet_rows(sheet.getvalue())
     assert len(grid) - 5 == 2
     assert client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&region=220000").status_code == 404
     assert world.client("reporter").get(f"/dispatch/brief/?plan={plan.pk}&date={D}").status_code == 404
