@@ -74,11 +74,16 @@ class CpuShare:
     other: float
     cores: int
 
-    def describe(self) -> str:
+    def describe(self, per_second: float) -> str:
+        """CPU per request (steadier than throughput on a noisy machine) and where the cores went."""
         busy = self.app + self.postgres + self.loadgen + self.other
+        app_ms, pg_ms = (1000 * x / per_second if per_second else 0.0 for x in (self.app, self.postgres))
+        ceiling = self.cores * 1000 / (app_ms + pg_ms) if app_ms + pg_ms else 0.0
         return (
-            f"cores busy {busy:.2f} of {self.cores}: gunicorn {self.app:.2f}, postgres {self.postgres:.2f}, "
-            f"load generator {self.loadgen:.2f}, other {self.other:.2f}"
+            f"CPU per request: gunicorn {app_ms:.1f} ms + postgres {pg_ms:.1f} ms"
+            f" (all {self.cores} cores would serve ≈{ceiling:.0f}/s)\n"
+            f"cores busy {busy:.2f} of {self.cores}: gunicorn {self.app:.2f}, postgres {self.postgres:.2f},"
+            f" load generator {self.loadgen:.2f}, other processes {self.other:.2f}"
         )
 
 

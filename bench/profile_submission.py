@@ -13,7 +13,6 @@ import io
 import json
 import os
 import pstats
-import sys
 import time
 from typing import Any
 
@@ -131,4 +130,4 @@ def profile() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -30,16 +30,19 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "fugong_bench")
 
 @dataclass(frozen=True)
 class ServerSettings:
-    # 2 workers × 4 threads came out best on 2 cores (see bench/README.md); threads overlap
-    # database round trips, processes get around the GIL.
-    workers: int = 2
-    threads: int = 4
-    worker_class: str = "gthread"
+    # Four sync workers (two per core: one computes while another waits on PostgreSQL). gthread
+    # pins each keep-alive connection to the worker that accepted it, and wrk's 64 connections,
+    # opened in one burst, often all land on one worker: one core then idles (bench/README.md).
+    workers: int = 4
+    threads: int = 1
+    worker_class: str = "sync"
 
     def describe(self) -> str:
-        if self.worker_class == "sync":
+        # gunicorn itself switches sync workers to gthread when given more than one thread.
+        kind = "gthread" if self.worker_class == "sync" and self.threads > 1 else self.worker_class
+        if kind == "sync":
             return f"gunicorn {self.workers} sync workers"
-        return f"gunicorn {self.workers} workers × {self.threads} threads ({self.worker_class})"
+        return f"gunicorn {self.workers} workers × {self.threads} threads {kind}"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,6 @@ def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[Stack]:
             "--workers", str(settings.workers),
             "--threads", str(settings.threads),
             "--worker-class", settings.worker_class,
-            "--backlog", "2048",
         ]  # fmt: skip
         with log.open("wb") as out:
             server = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)
