@@ -31,11 +31,12 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 # The whole suite on the embedded SQLite database, then on PostgreSQL when TEST_DATABASE_URL is set.
+# CONN_MAX_AGE=0: the browser test's live-server threads must not keep the test database open.
 test: $(STAMP) lint typecheck
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test-default.sqlite3 $(PY) -m pytest
+	CONN_MAX_AGE=0 DATABASE_URL=sqlite:///$(CURDIR)/var/test-default.sqlite3 $(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest; \
+		CONN_MAX_AGE=0 DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest; \
 	else echo "TEST_DATABASE_URL is not set: PostgreSQL leg skipped"; fi
 
 bench: $(STAMP)
