@@ -136,3 +136,25 @@ def test_the_commands_print_the_brief_and_write_the_files(
         str(tmp_path / "x.xlsx"),
     )
     assert "已导出" in capsys.readouterr().out and len(sheet_rows((tmp_path / "x.xlsx").read_bytes())) == 7
+
+
+def test_the_dashboard_shows_the_same_rates_and_respects_scope(world: World, plan: Plan) -> None:
+    scenario(world)
+    response = world.client("province").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
+    data = response.context["data"]
+    assert (data["kpis"]["resumption"], data["kpis"]["attendance"], data["kpis"]["capacity"]) == (
+        50.0,
+        58.3,
+        57.4,
+    )
+    assert data["trend"]["resumption"][-1] == 50.0 and len(data["trend"]["days"]) == 14
+    assert {r["name"] for r in data["regions"]} == {"长春市", "吉林市", "长春新区"}
+    assert "复工率 = 已复工企业数 ÷ 纳入调度的企业数" in response.content.decode()  # definitions on hover
+    assert (
+        world.client("changchun")
+        .get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}&region=220000")
+        .status_code
+        == 404
+    )
+    city = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
+    assert city.context["region"].code == "220100" and city.context["data"]["kpis"]["enterprises"] == 2

@@ -19,6 +19,15 @@ from fugong.dispatch.selection import plan_enterprises
 from fugong.enterprises.models import Enterprise
 
 DAILY_TITLE = "全省外贸企业开复工情况日调度"
+DEMO_PROBLEMS = [
+    "ppe_shortage",
+    "logistics",
+    "order_dispute",
+    "cash_flow",
+    "labour",
+    "raw_materials",
+    "financing",
+]
 WEEKLY_TITLE = "重点项目复工周调度"
 
 
@@ -130,7 +139,9 @@ def demo_report(
     )
     minute = int(rng.triangular(8 * 60, 17 * 60, 11 * 60))
     received = timezone.make_aware(datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60)))
+    problems = rng.sample(DEMO_PROBLEMS, rng.choice((1, 1, 2))) if resumed and rng.random() < 0.08 else []
     return Report(
+        problem_tags=problems,
         enterprise=e,
         date=day,
         resumed=resumed,

@@ -257,3 +257,8 @@ def resumption(
         else ()
     )
     return aggregate(items, day, GROUPINGS[by](region), group_names(by, region), always=always)
+
+
+def total(plan: Plan, day: datetime.date, region: Region, user: Any = None) -> Figures:
+    """The node's totals on a day, without a breakdown."""
+    return aggregate(statuses(plan, day, region, user), day, lambda s: [], {}).total

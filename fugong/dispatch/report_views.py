@@ -15,6 +15,7 @@ from django.shortcuts import render
 from fugong.core.access import access_object
 from fugong.dispatch import brief, export
 from fugong.dispatch.completeness import node_for
+from fugong.dispatch.dashboard import dashboard_data
 from fugong.dispatch.models import Plan
 from fugong.dispatch.views import day_param, int_param
 from fugong.regions.models import Region
@@ -71,3 +72,39 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
 
 def attachment(filename: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+DEFINITIONS = {
+    "resumption": "复工率 = 已复工企业数 ÷ 纳入调度的企业数（按各企业当日或最近一次填报）",
+    "attendance_resumed": "到岗率 = 已复工企业的实际上岗人数 ÷ 其在册员工数",
+    "attendance_all": "到岗率 = 实际上岗人数 ÷ 全部纳入企业的在册员工数",
+    "capacity": "产能恢复率 = 已复工企业产能恢复比例的加权平均，权重为正常日产值（未填时用在册员工数）",
+    "submitted": "报送率 = 当日已报送企业数 ÷ 应报企业数",
+}
+
+
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    plans = list(
+        Plan.objects.visible_to(request.user)
+        .filter(active=True)
+        .select_related("owner_region")
+        .order_by("id")
+    )
+    if not plans:
+        return render(request, "dispatch/dashboard.html", {"plans": []})
+    plan_id = request.GET.get("plan")
+    plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
+    day = day_param(request)
+    region = node_for(request.user, plan, request.GET.get("region"))
+    attendance_key = "attendance_all" if plan.attendance_basis == "all" else "attendance_resumed"
+    context = {
+        "plans": plans,
+        "plan": plan,
+        "day": day,
+        "region": region,
+        "data": dashboard_data(plan, day, region, request.user),
+        "ancestors": [a for a in region.ancestors() if a.path.startswith(plan.owner_region.path)],
+        "definitions": {**DEFINITIONS, "attendance": DEFINITIONS[attendance_key]},
+    }
+    return render(request, "dispatch/dashboard.html", context)

@@ -5,6 +5,7 @@ from fugong.dispatch import plan_views, report_views, views
 urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/remind/", views.remind, name="remind"),
+    path("dashboard/", report_views.dashboard_page, name="dashboard"),
     path("brief/", report_views.brief_page, name="brief"),
     path("brief.docx", report_views.brief_docx, name="brief_docx"),
     path("export.xlsx", report_views.export_xlsx, name="export_xlsx"),

@@ -70,6 +70,8 @@ def scene(transactional_db: Any) -> dict[str, Any]:
         enterprises.append(e)
     dispatcher = User.objects.create_user("cc-dispatcher", password=PASSWORD, display_name="长春市调度员")
     Membership.objects.create(user=dispatcher, role=Role.DISPATCHER, region_id="220100")
+    viewer = User.objects.create_user("province-viewer", password=PASSWORD, display_name="省领导")
+    Membership.objects.create(user=viewer, role=Role.LEADER, region_id="220000")
     reporter = User.objects.create_user("cc-reporter", password=PASSWORD, display_name="南关填报员")
     Membership.objects.create(user=reporter, role=Role.REPORTER, enterprise=enterprises[0])
     plan = Plan.objects.create(
@@ -124,3 +126,22 @@ def test_a_reporter_submits_on_a_phone_and_the_dispatchers_board_changes(
     assert (tile(desk, "应报"), tile(desk, "已报"), tile(desk, "未报")) == (2, 1, 1)
     assert desk.locator("#missing").get_by_text("长春南关汽车零部件有限公司").count() == 0
     desk.screenshot(path=str(shots / "board-after-report.png"), full_page=True)
+
+
+def test_the_dashboard_draws_its_charts_and_drills_down(
+    live_server: Any, browser: Any, scene: dict[str, Any]
+) -> None:
+    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+    sign_in(page, live_server.url, "province-viewer")
+    page.goto(f"{live_server.url}/dispatch/dashboard/?plan={scene['plan'].pk}")
+    assert page.locator("h1").inner_text().startswith("吉林省")
+    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-regions'))")
+    names = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-regions')).getOption().xAxis[0].data"
+    )
+    assert "长春市" in names
+    assert page.locator("#chart-trend canvas").count() == 1
+    page.screenshot(path=str(Path(settings.VAR_DIR) / "dashboard.png"), full_page=True)
+    with page.expect_navigation():
+        page.evaluate("() => window.fugongDrill('220100')")
+    assert "region=220100" in page.url and page.locator("h1").inner_text().startswith("长春市")

@@ -1,0 +1,63 @@
+// The dashboard's charts, drawn with the vendored ECharts from the JSON the page embeds.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var charts = [];
+
+  function chart(id, option) {
+    var element = document.getElementById(id);
+    if (!element) return null;
+    var instance = echarts.init(element);
+    instance.setOption(option);
+    charts.push(instance);
+    return instance;
+  }
+
+  function percentAxis() {
+    return { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
+  }
+
+  function bars(rows, field) {
+    return {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      grid: { left: 48, right: 12, top: 16, bottom: 64 },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { rotate: 30, interval: 0 } },
+      yAxis: percentAxis(),
+      series: [{ type: "bar", data: rows.map(function (r) { return r[field]; }), itemStyle: { color: "#1f5fbf" } }],
+    };
+  }
+
+  chart("chart-trend", {
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+    legend: { top: 0, data: ["复工率", "到岗率", "产能恢复率"] },
+    grid: { left: 48, right: 12, top: 36, bottom: 28 },
+    xAxis: { type: "category", data: data.trend.days },
+    yAxis: percentAxis(),
+    series: [
+      { name: "复工率", type: "line", data: data.trend.resumption },
+      { name: "到岗率", type: "line", data: data.trend.attendance },
+      { name: "产能恢复率", type: "line", data: data.trend.capacity },
+    ],
+  });
+
+  var regions = chart("chart-regions", bars(data.regions, "resumption"));
+  if (regions) {
+    // Drill down: the clicked region becomes the page's region.
+    regions.on("click", function (event) { window.fugongDrill(data.regions[event.dataIndex].key); });
+  }
+  window.fugongDrill = function (code) {
+    var params = new URLSearchParams(window.location.search);
+    params.set("region", code);
+    window.location.search = params.toString();
+  };
+  chart("chart-sectors", bars(data.sectors, "resumption"));
+  chart("chart-tiers", bars(data.tiers, "resumption"));
+  chart("chart-problems", {
+    tooltip: { trigger: "axis" },
+    grid: { left: 110, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: data.problems.map(function (p) { return p.name; }).reverse() },
+    series: [{ type: "bar", data: data.problems.map(function (p) { return p.count; }).reverse(), itemStyle: { color: "#c0392b" } }],
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
