@@ -141,6 +141,10 @@ def test_the_dashboard_draws_its_charts_and_drills_down(
     )
     assert "长春市" in names
     assert page.locator("#chart-trend canvas").count() == 1
+    provinces_map = (
+        "() => echarts.getInstanceByDom(document.getElementById('chart-map')).getOption().series[0].map"
+    )
+    assert page.evaluate(provinces_map) == "吉林"  # the vendored map is registered and drawn
     page.screenshot(path=str(Path(settings.VAR_DIR) / "dashboard.png"), full_page=True)
     with page.expect_navigation():
         page.evaluate("() => window.fugongDrill('220100')")
