@@ -178,3 +178,10 @@ def test_confirming_a_warning_once_lets_the_same_figures_through(world: World, p
             channel="web",
             now=at(DAY, 9),
         )
+
+
+def test_a_city_dispatchers_breadcrumbs_start_at_their_city(world: World, plan: Plan) -> None:
+    page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date={DAY}&region=220102")
+    assert [a.code for a in page.context["ancestors"]] == ["220100"]
+    province = world.client("province").get(f"/dispatch/board/?plan={plan.pk}&date={DAY}&region=220102")
+    assert [a.code for a in province.context["ancestors"]] == ["220000", "220100"]

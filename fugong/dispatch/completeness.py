@@ -84,6 +84,17 @@ def default_node(user: Any, plan: Plan) -> Region | None:
     return plan.owner_region if scope.covers_path(Action.VIEW, plan.owner_region.path) else None
 
 
+def breadcrumbs(user: Any, plan: Plan, region: Region) -> list[Region]:
+    """The region's ancestors inside the plan that the user may open (a city dispatcher's trail
+    starts at the city, not the province)."""
+    scope = scope_for(user)
+    return [
+        a
+        for a in region.ancestors()
+        if a.path.startswith(plan.owner_region.path) and scope.covers_path(Action.VIEW, a.path)
+    ]
+
+
 def node_for(user: Any, plan: Plan, code: str | None) -> Region:
     """The requested node (its whole subtree in scope), or the default one; 404 otherwise."""
     if code:

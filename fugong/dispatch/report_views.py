@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from fugong.core.access import access_object
 from fugong.dispatch import brief, export
-from fugong.dispatch.completeness import node_for
+from fugong.dispatch.completeness import breadcrumbs, node_for
 from fugong.dispatch.dashboard import dashboard_data
 from fugong.dispatch.models import Plan
 from fugong.dispatch.views import day_param, int_param
@@ -104,7 +104,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "day": day,
         "region": region,
         "data": dashboard_data(plan, day, region, request.user),
-        "ancestors": [a for a in region.ancestors() if a.path.startswith(plan.owner_region.path)],
+        "ancestors": breadcrumbs(request.user, plan, region),
         "definitions": {**DEFINITIONS, "attendance": DEFINITIONS[attendance_key]},
     }
     return render(request, "dispatch/dashboard.html", context)

@@ -20,7 +20,13 @@ from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
 from fugong.dispatch import actions
 from fugong.dispatch.actions import ConfirmationRequired
-from fugong.dispatch.completeness import completeness, default_node, missing_and_late, missing_enterprises
+from fugong.dispatch.completeness import (
+    breadcrumbs,
+    completeness,
+    default_node,
+    missing_and_late,
+    missing_enterprises,
+)
 from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS
 from fugong.dispatch.forms import initial_values, raw_from_post, same_as
 from fugong.dispatch.models import Plan, Report
@@ -173,7 +179,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "node": node,
         "missing": missing,
         "late": late,
-        "ancestors": [a for a in region.ancestors() if a.path.startswith(plan.owner_region.path)],
+        "ancestors": breadcrumbs(request.user, plan, region),
         "period": period_of(plan, day),
         "reporting_day": is_reporting_day(plan, day),
         "can_remind": scope_for(request.user).allows(Action.CHANGE),
