@@ -19,6 +19,7 @@ from django.utils import timezone
 from fugong.core import audit
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.dispatch import rollups
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
 from fugong.dispatch.periods import lock_date, period_of
@@ -140,6 +141,7 @@ def check_submit_report(
         digest=digest,
         confirmed=list(confirm),
         now=now,
+        plans=plans,
     )
 
 
@@ -173,8 +175,10 @@ def do_submit_report(
     digest: str,
     confirmed: list[str],
     now: datetime.datetime,
+    plans: list[Plan] | None = None,
 ) -> Submission:
     values = checked.values
+    plans = plans if plans is not None else plans_covering(enterprise, day)
     try:
         with transaction.atomic():
             report = Report.objects.select_for_update().filter(enterprise=enterprise, date=day).first()
@@ -204,6 +208,8 @@ def do_submit_report(
                 changes=changes,
                 confirmed=confirmed,
             )
+            if changes:
+                rollups.apply_submission(enterprise, day, None if created else before, values, plans)
             return Submission(report, revision, created)
     except IntegrityError:
         # Two submissions raced. The same client_id (a retry) gets the winner's report if the
@@ -227,6 +233,7 @@ def do_submit_report(
             digest=digest,
             confirmed=confirmed,
             now=now,
+            plans=plans,
         )
 
 

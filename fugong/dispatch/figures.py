@@ -169,7 +169,7 @@ def statuses(plan: Plan, day: datetime.date, region: Region, user: Any = None) -
 
 def status_of(e: Enterprise, report: dict[str, Any] | None, sectors: tuple[str, ...]) -> Status:
     section = ""
-    if e.industry is not None:
+    if e.industry_id is not None and e.industry is not None:
         section = e.industry.code if e.industry.level == "section" else (e.industry.parent_id or "")
     baseline = report["baseline_headcount"] if report else e.baseline_headcount
     weight = e.baseline_capacity if e.baseline_capacity else Decimal(baseline)
@@ -248,8 +248,20 @@ def group_names(by: str, region: Region) -> dict[str, str]:
 
 
 def resumption(
-    plan: Plan, day: datetime.date, region: Region, by: str = "region", user: Any = None
+    plan: Plan,
+    day: datetime.date,
+    region: Region,
+    by: str = "region",
+    user: Any = None,
+    *,
+    direct: bool = False,
 ) -> Breakdown:
+    """Figures by child region come from the incremental roll-ups (the caller has checked that the
+    node's whole subtree is in the user's scope); other breakdowns, or `direct`, from the reports."""
+    if by == "region" and not direct:
+        from fugong.dispatch import rollups
+
+        return rollups.read(plan, day, region)
     items = statuses(plan, day, region, user)
     always = (
         Region.objects.visible_to(user).filter(parent=region).values_list("code", flat=True)
@@ -260,5 +272,5 @@ def resumption(
 
 
 def total(plan: Plan, day: datetime.date, region: Region, user: Any = None) -> Figures:
-    """The node's totals on a day, without a breakdown."""
-    return aggregate(statuses(plan, day, region, user), day, lambda s: [], {}).total
+    """The node's totals on a day, without a breakdown (from the roll-ups)."""
+    return resumption(plan, day, region, "region", user).total

@@ -186,3 +186,46 @@ class PeriodUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.enterprise} {self.date}"
+
+
+class RollupDay(models.Model):
+    """Marks that the roll-up rows of one plan-day are complete (built, then kept up to date)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "date"], name="rollup_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.date}"
+
+
+class Rollup(models.Model):
+    """The figures' sums for one plan, day and region node (its whole subtree).
+
+    Built once per plan-day from the reports, then adjusted by each submission's delta, so that
+    reading a province's figures costs a few rows whatever the number of enterprises.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    enterprises = models.IntegerField(default=0)
+    resumed = models.IntegerField(default=0)
+    baseline_headcount = models.BigIntegerField(default=0)
+    baseline_headcount_resumed = models.BigIntegerField(default=0)
+    reported_back = models.BigIntegerField(default=0)
+    isolated = models.BigIntegerField(default=0)
+    on_duty = models.BigIntegerField(default=0)
+    on_duty_resumed = models.BigIntegerField(default=0)
+    capacity_weighted = models.DecimalField(max_digits=28, decimal_places=6, default=0)
+    capacity_weight = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    stale = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "date", "region"], name="rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.date} {self.region_id}"

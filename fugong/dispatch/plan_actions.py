@@ -13,6 +13,7 @@ from fugong.core import audit, cells
 from fugong.core.access import Action, require_action, scope_for
 from fugong.core.cells import CellError
 from fugong.core.errors import ValidationFailed
+from fugong.dispatch import rollups
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan
 from fugong.dispatch.selection import clean_selector
 from fugong.regions.models import Region
@@ -150,6 +151,7 @@ def do_save_plan(user: Any, plan: Plan | None, cleaned: dict[str, Any], *, chann
     for name, value in cleaned.items():
         setattr(target, name, value)
     target.save()
+    rollups.invalidate()  # a new scope, start date or selector changes what was summed
     audit.record(
         actor=user,
         channel=channel,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from fugong.core import audit
 from fugong.core.access import Action, require_action, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.core.signals import registry_changed
 from fugong.enterprises.fields import FieldError, Lookups, clean_fields, current_values
 from fugong.enterprises.models import Enterprise
 
@@ -152,6 +153,8 @@ def do_apply_changes(
         )
         saved.append(enterprise)
     audit.record_many(events)
+    if events:
+        registry_changed.send(sender=Enterprise)
     ensure_still_in_scope(user, [e.pk for e in saved])
     return saved
 

@@ -17,6 +17,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 
 from fugong.core.access import Action, RestrictedQuerySet, Scope
+from fugong.core.signals import registry_changed
 
 
 class Level(models.TextChoices):
@@ -102,6 +103,7 @@ class Region(models.Model):
             self.path = f"{parent_path}{self.code}/"
             self.depth = self.path.count("/") - 2
             super().save(*args, **kwargs)
+            registry_changed.send(sender=Region)
             if old_path and old_path != self.path:
                 descendants = Region.objects.filter(path__startswith=old_path).exclude(code=self.code)
                 descendants.update(

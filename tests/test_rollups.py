@@ -1,0 +1,113 @@
+"""The incremental roll-ups always equal a full recomputation from the reports."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fugong.dispatch import figures, rollups
+from fugong.dispatch.actions import check_submit_report
+from fugong.dispatch.models import Plan, Rollup, RollupDay
+from fugong.regions.models import Region
+from tests.conftest import ENTERPRISES, World
+from tests.test_reports import SHANGHAI
+
+START = datetime.date(2020, 2, 10)
+DAYS = [START + datetime.timedelta(days=i) for i in range(6)]
+NODES = ["220000", "220100", "220200", "220100Z01"]
+
+submission = st.fixed_dictionaries(
+    {
+        "enterprise": st.sampled_from(sorted(ENTERPRISES)),
+        "day": st.sampled_from(DAYS),
+        "resumed": st.booleans(),
+        "back": st.integers(0, 60),
+        "isolated": st.integers(0, 5),
+        "on_duty": st.integers(0, 55),
+        "capacity": st.integers(0, 120),
+    }
+)
+
+
+def raw(s: dict[str, Any]) -> dict[str, Any]:
+    back = max(s["back"], s["isolated"] + s["on_duty"])
+    resumed = s["resumed"]
+    return {
+        "resumed": resumed,
+        "baseline_headcount": 60,
+        "reported_back": back,
+        "isolated": s["isolated"],
+        "on_duty": s["on_duty"] if resumed else 0,
+        "capacity_pct": s["capacity"] if resumed else 0,
+    }
+
+
+def same(a: figures.Figures, b: figures.Figures) -> bool:
+    return a.as_dict() | {"key": "", "name": ""} == b.as_dict() | {"key": "", "name": ""}
+
+
+CONFIRM = [
+    "over_baseline",
+    "duty_plus_isolated",
+    "jump_reported_back",
+    "jump_on_duty",
+    "jump_capacity_pct",
+    "unchanged_7_days",
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(submission, min_size=1, max_size=12), st.sets(st.sampled_from(DAYS), min_size=1))
+def test_incremental_rollups_equal_a_full_recomputation(
+    world: World, plan: Plan, steps: list[dict[str, Any]], built: set[datetime.date]
+) -> None:
+    plan.start_date = START
+    plan.save()
+    province = world.user("province")
+    with transaction.atomic():
+        for day in built:  # some days are read (built) before the submissions, some only after
+            rollups.read(plan, day, Region.objects.get(code="220000"))
+        for step in steps:
+            enterprise = world.enterprise(step["enterprise"])
+            now = datetime.datetime.combine(step["day"], datetime.time(10), tzinfo=SHANGHAI)
+            check_submit_report(
+                province, enterprise, step["day"], raw(step), channel="api", confirm=CONFIRM, now=now
+            )
+        for day in DAYS:
+            for code in NODES:
+                node = Region.objects.get(code=code)
+                fast = rollups.read(plan, day, node)
+                full = figures.resumption(plan, day, node, "region", province, direct=True)
+                assert same(fast.total, full.total), (day, code)
+                assert {r.key: r.as_dict() for r in fast.rows if r.enterprises} == {
+                    r.key: r.as_dict() for r in full.rows if r.enterprises
+                }, (day, code)
+        transaction.set_rollback(True)
+
+
+def test_a_registry_change_drops_what_was_built(world: World, plan: Plan) -> None:
+    rollups.read(plan, DAYS[0], Region.objects.get(code="220000"))
+    assert RollupDay.objects.exists() and Rollup.objects.exists()
+    response = world.client("province").patch(
+        f"/api/v1/enterprises/{world.enterprise('nanguan').uscc}",
+        '{"baseline_headcount": 999}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert not RollupDay.objects.exists() and not Rollup.objects.exists()
+    assert (
+        rollups.read(plan, DAYS[0], Region.objects.get(code="220100")).total.baseline_headcount == 999 + 120
+    )
+
+
+def test_reading_a_province_costs_a_few_queries_once_built(
+    world: World, plan: Plan, django_assert_max_num_queries: Any
+) -> None:
+    province = Region.objects.get(code="220000")
+    rollups.read(plan, DAYS[0], province)
+    with django_assert_max_num_queries(4):
+        rollups.read(plan, DAYS[0], province)
