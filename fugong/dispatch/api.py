@@ -279,6 +279,7 @@ class ResumptionOut(Schema):
     by: str
     rows: list[FiguresOut]
     total: FiguresOut
+    previous_total: FiguresOut  # the day before, for day-over-day changes
 
 
 @router.get("/stats/resumption", response=ResumptionOut, summary="复工率、到岗率、产能恢复率（精确值）")
@@ -298,4 +299,5 @@ def get_resumption(
         "by": by,
         "rows": [row.as_dict() for row in result.rows],
         "total": result.total.as_dict(),
+        "previous_total": figures.total(the_plan, date - datetime.timedelta(days=1), node, request.user).as_dict(),
     }
