@@ -20,6 +20,7 @@ from fugong.accounts.models import Department, Membership, User
 from fugong.core.access import Role
 from fugong.core.uscc import make_uscc
 from fugong.demo.history import make_history, make_plans
+from fugong.dispatch import rollups
 from fugong.enterprises.models import Enterprise, Industry, SectorTag, Tier
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Level, Region
@@ -223,6 +224,7 @@ def seed_demo(*, password: str, enterprises: int, days: int = 14, seed: int = 20
     today = timezone.localdate()
     plans = make_plans(today - datetime.timedelta(days=max(days, 1) - 1))
     reports = make_history(plans[0], days, rng, today) if days > 0 else 0
+    rollups.invalidate()  # fixtures were bulk-inserted around the actions: rebuild figures on next read
     return {
         "departments": len(departments),
         "enterprises_created": created,
