@@ -10,11 +10,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import submission
+from bench import stats, submission
 from bench.stack import ServerSettings
 
 BENCHMARKS: list[tuple[str, Callable[[argparse.Namespace], None]]] = [
     ("submission", submission.main),
+    ("stats", stats.main),
 ]
 
 

@@ -36,6 +36,7 @@ class ServerSettings:
     workers: int = 4
     threads: int = 1
     worker_class: str = "sync"
+    timeout: int = 30  # gunicorn's default; a worker silent for longer is killed and restarted
 
     def describe(self) -> str:
         # gunicorn itself switches sync workers to gthread when given more than one thread.
@@ -119,6 +120,7 @@ def gunicorn(env: dict[str, str], settings: ServerSettings) -> Iterator[Stack]:
             "--workers", str(settings.workers),
             "--threads", str(settings.threads),
             "--worker-class", settings.worker_class,
+            "--timeout", str(settings.timeout),
         ]  # fmt: skip
         with log.open("wb") as out:
             server = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT)

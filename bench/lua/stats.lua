@@ -24,7 +24,7 @@ function done(summary, latency, requests)
   print(string.format("result duration_us %d", summary.duration))
   local e = summary.errors
   print(string.format("result socket_errors %d", e.connect + e.read + e.write + e.timeout))
-  for _, p in ipairs({50, 90, 99, 99.9}) do
+  for _, p in ipairs({50, 90, 95, 99, 99.9}) do
     print(string.format("result latency_us %s %d", p, latency:percentile(p)))
   end
   print(string.format("result latency_us max %d", latency.max))

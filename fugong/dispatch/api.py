@@ -12,7 +12,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
 from fugong.core.models import Channel
-from fugong.dispatch import actions, figures, plan_actions
+from fugong.dispatch import actions, figures, plan_actions, rollups
 from fugong.dispatch.completeness import Node, completeness, node_for
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.periods import is_reporting_day, period_of
@@ -291,7 +291,13 @@ def get_resumption(
     the_plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan)
     check_day(date)
     node = node_for(request.user, the_plan, region)
-    result = figures.resumption(the_plan, date, node, by, request.user)
+    previous_day = date - datetime.timedelta(days=1)
+    if by == "region":  # both days from the roll-ups in one read
+        both = rollups.read_days(the_plan, [date, previous_day], node)
+        result, previous = both[date], both[previous_day].total
+    else:
+        result = figures.resumption(the_plan, date, node, by, request.user)
+        previous = figures.total(the_plan, previous_day, node, request.user)
     return {
         "plan": the_plan.pk,
         "date": date,
@@ -299,5 +305,5 @@ def get_resumption(
         "by": by,
         "rows": [row.as_dict() for row in result.rows],
         "total": result.total.as_dict(),
-        "previous_total": figures.total(the_plan, date - datetime.timedelta(days=1), node, request.user).as_dict(),
+        "previous_total": previous.as_dict(),
     }

@@ -139,6 +139,7 @@ def statuses(plan: Plan, day: datetime.date, region: Region, user: Any = None) -
             "baseline_capacity",
             "region__path",
             "industry__code",
+            "industry__level",
             "industry__parent_id",
         )
     }

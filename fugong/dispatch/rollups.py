@@ -91,14 +91,29 @@ def ensure_built(plan: Plan, day: datetime.date) -> None:
 
 def read(plan: Plan, day: datetime.date, node: Region) -> figures.Breakdown:
     """The node's total and one row per dispatch child (plus 本级), from the roll-up rows."""
-    ensure_built(plan, day)
-    children_codes = child_codes(node)
-    rows = {
-        r.region_id: r
-        for r in Rollup.objects.filter(plan=plan, date=day, region__in=[node.code, *children_codes])
-    }
-    names = figures.group_names("region", node)
+    return read_days(plan, [day], node)[day]
 
+
+def read_days(plan: Plan, days: list[datetime.date], node: Region) -> dict[datetime.date, figures.Breakdown]:
+    """Several days of one node in three queries once built (which days, the children, the rows)."""
+    built = set(RollupDay.objects.filter(plan=plan, date__in=days).values_list("date", flat=True))
+    for day in set(days) - built:
+        ensure_built(plan, day)
+    children = list(Region.objects.filter(parent=node).order_by("code").values_list("code", "name"))
+    codes = [node.code, *(code for code, _ in children)]
+    rows: dict[tuple[datetime.date, str], Rollup] = {
+        (r.date, r.region_id): r for r in Rollup.objects.filter(plan=plan, date__in=days, region__in=codes)
+    }
+    names = dict(children) | {node.code: f"{node.name}（本级）"}
+    return {
+        day: breakdown(node, [code for code, _ in children], names, {c: rows.get((day, c)) for c in codes})
+        for day in days
+    }
+
+
+def breakdown(
+    node: Region, child_codes: list[str], names: dict[str, str], rows: dict[str, Rollup | None]
+) -> figures.Breakdown:
     def as_figures(code: str, row: Rollup | None) -> figures.Figures:
         f = figures.Figures(key=code, name=names.get(code, code))
         for name in FIELDS:
@@ -107,19 +122,15 @@ def read(plan: Plan, day: datetime.date, node: Region) -> figures.Breakdown:
             )
         return f
 
-    total = as_figures("total", rows.get(node.code))
+    total = as_figures("total", rows[node.code])
     total.name = "合计"
-    children = [as_figures(code, rows.get(code)) for code in children_codes]
-    direct = as_figures(node.code, rows.get(node.code))
+    children = [as_figures(code, rows[code]) for code in child_codes]
+    direct = as_figures(node.code, rows[node.code])
     for name in FIELDS:
         setattr(direct, name, getattr(direct, name) - sum(getattr(c, name) for c in children))
     if direct.enterprises:
         children.append(direct)
     return figures.Breakdown(total, sorted(children, key=lambda f: f.key))
-
-
-def child_codes(node: Region) -> list[str]:
-    return list(Region.objects.filter(parent=node).values_list("code", flat=True))
 
 
 def status_from(
