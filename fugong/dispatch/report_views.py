@@ -17,7 +17,7 @@ from fugong.dispatch import brief, export
 from fugong.dispatch.completeness import breadcrumbs, node_for
 from fugong.dispatch.dashboard import dashboard_data
 from fugong.dispatch.models import Plan
-from fugong.dispatch.views import day_param, int_param
+from fugong.dispatch.views import chosen_plan, day_param, int_param
 from fugong.regions.models import Region
 
 
@@ -85,16 +85,9 @@ DEFINITIONS = {
 
 @login_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    plans = list(
-        Plan.objects.visible_to(request.user)
-        .filter(active=True)
-        .select_related("owner_region")
-        .order_by("id")
-    )
-    if not plans:
+    plans, plan = chosen_plan(request)
+    if plan is None:
         return render(request, "dispatch/dashboard.html", {"plans": []})
-    plan_id = request.GET.get("plan")
-    plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
     day = day_param(request)
     region = node_for(request.user, plan, request.GET.get("region"))
     attendance_key = "attendance_all" if plan.attendance_basis == "all" else "attendance_resumed"

@@ -151,20 +151,25 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "dispatch/report_detail.html", {"report": report, "revisions": revisions})
 
 
-@login_required
-def board(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("region")
-    chosen_region = access_node(request.user, code) if code else None
+def chosen_plan(request: HttpRequest) -> tuple[list[Plan], Plan | None]:
+    """The active plans the user may see, and the one asked for (?plan=), else the first."""
     plans = list(
         Plan.objects.visible_to(request.user)
         .filter(active=True)
         .select_related("owner_region")
         .order_by("id")
     )
-    if not plans:
+    wanted = request.GET.get("plan")
+    return plans, next((p for p in plans if str(p.pk) == wanted), plans[0] if plans else None)
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("region")
+    chosen_region = access_node(request.user, code) if code else None
+    plans, plan = chosen_plan(request)
+    if plan is None:
         return render(request, "dispatch/board.html", {"plans": []})
-    plan_id = request.GET.get("plan")
-    plan = next((p for p in plans if str(p.pk) == plan_id), plans[0])
     day = day_param(request)
     region = chosen_region or default_node(request.user, plan)
     if region is None:
