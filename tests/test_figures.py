@@ -97,7 +97,10 @@ def test_a_city_dispatcher_sees_their_city_only(world: World, plan: Plan) -> Non
         .json()
     )
     assert (body["total"]["enterprises"], body["total"]["on_duty"]) == (2, 350)
-    assert (body["previous_total"]["enterprises"], body["previous_total"]["on_duty"]) == (2, 90)  # day over day
+    assert (body["previous_total"]["enterprises"], body["previous_total"]["on_duty"]) == (
+        2,
+        90,
+    )  # day over day
     assert (
         world.client("changchun")
         .get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&region=220200")

@@ -111,3 +111,11 @@ def test_reading_a_province_costs_a_few_queries_once_built(
     rollups.read(plan, DAYS[0], province)
     with django_assert_max_num_queries(4):
         rollups.read(plan, DAYS[0], province)
+
+
+def test_reloading_regions_drops_what_was_built(world: World, plan: Plan) -> None:
+    from fugong.regions.loader import load_regions
+
+    rollups.read(plan, DAYS[0], Region.objects.get(code="220000"))
+    load_regions(["22"])
+    assert not RollupDay.objects.exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from fugong.core.signals import registry_changed
 from fugong.regions.models import Kind, Level, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -118,4 +119,5 @@ def load_regions(town_provinces: Iterable[str] = ()) -> int:
         unique_fields=["code"],
         update_fields=["name", "level", "kind", "parent", "admin_parent", "path", "depth", "note"],
     )
+    registry_changed.send(sender=Region)  # paths may have moved: derived figures are rebuilt
     return len(regions)
