@@ -221,6 +221,9 @@ def main(args: argparse.Namespace) -> None:
             raise RuntimeError(f"GET {path}: {status} {first_answer}")
         measured(stack, stats_url, "get.lua", 2.0, auth, CLIENTS)  # warm-up, not counted
         run, run_cpu = measured(stack, stats_url, "get.lua", seconds, auth, CLIENTS)
+        sector_url = stats_url.replace("by=region", "by=sector")
+        measured(stack, sector_url, "get.lua", 1.0, auth, CLIENTS)  # warm-up, not counted
+        by_sector, _ = measured(stack, sector_url, "get.lua", seconds, auth, CLIENTS)
         endpoint_total = request(stats_url, auth)[1]["total"]
         plain_ms, plain = plain_totals(plan, day)
         fresh_ms = freshness(stack, stats_url, auth, day, found.get("quiet", []))
@@ -232,6 +235,10 @@ def main(args: argparse.Namespace) -> None:
     print(f"    {run.per_second:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms", end="")
     print(f"  errors {run.errors({200})}")
     print(run_cpu, end="")
+    print("  GET …&by=sector (the dashboard's sector chart, also from the roll-ups):")
+    s50, s95 = (by_sector.latency_ms.get(p, 0.0) for p in ("50", "95"))
+    print(f"    {by_sector.per_second:.0f} req/s  p50 {s50:.1f} ms  p95 {s95:.1f} ms", end="")
+    print(f"  errors {by_sector.errors({200})}")
     plain_median, plain_p95 = statistics.median(plain_ms), percentile(plain_ms, 95)
     print(f"  plain SQL over the raw reports ({PLAIN_RUNS} runs): median {plain_median:.0f} ms", end="")
     print(f"  p95 {plain_p95:.0f} ms")

@@ -50,6 +50,25 @@ def same(a: figures.Figures, b: figures.Figures) -> bool:
     return a.as_dict() | {"key": "", "name": ""} == b.as_dict() | {"key": "", "name": ""}
 
 
+def vary_the_registry(world: World) -> None:
+    """Tiers, industries and a second sector tag, so that each breakdown has several groups
+    (queryset updates: this runs before anything is built, inside the test's transaction)."""
+    from fugong.enterprises.models import Enterprise, Industry, SectorTag
+
+    catering = SectorTag.objects.create(name="测试餐饮")
+    for key, tier, industry in [
+        ("nanguan", "province", "36"),
+        ("chaoyang", "city", "C"),
+        ("changyi", "province", None),
+        ("gaoxin", "", "65"),
+    ]:
+        Enterprise.objects.filter(pk=world.enterprise(key).pk).update(
+            tier=tier, industry=Industry.objects.get(code=industry) if industry else None
+        )
+    world.enterprise("chaoyang").sectors.add(catering)
+    world.enterprise("gongzhuling").sectors.add(catering)
+
+
 CONFIRM = [
     "over_baseline",
     "duty_plus_isolated",
@@ -69,6 +88,7 @@ def test_incremental_rollups_equal_a_full_recomputation(
     plan.save()
     province = world.user("province")
     with transaction.atomic():
+        vary_the_registry(world)
         for day in built:  # some days are read (built) before the submissions, some only after
             rollups.read(plan, day, Region.objects.get(code="220000"))
         for step in steps:
@@ -86,6 +106,13 @@ def test_incremental_rollups_equal_a_full_recomputation(
                 assert {r.key: r.as_dict() for r in fast.rows if r.enterprises} == {
                     r.key: r.as_dict() for r in full.rows if r.enterprises
                 }, (day, code)
+                for by in ("sector", "tier", "industry"):
+                    fast = rollups.read_members(plan, day, node, by)
+                    full = figures.resumption(plan, day, node, by, province, direct=True)
+                    assert same(fast.total, full.total), (day, code, by)
+                    assert {r.key: r.as_dict() for r in fast.rows if r.enterprises} == {
+                        r.key: r.as_dict() for r in full.rows if r.enterprises
+                    }, (day, code, by)
         transaction.set_rollback(True)
 
 
@@ -119,3 +146,14 @@ def test_reloading_regions_drops_what_was_built(world: World, plan: Plan) -> Non
     rollups.read(plan, DAYS[0], Region.objects.get(code="220000"))
     load_regions(["22"])
     assert not RollupDay.objects.exists()
+
+
+def test_a_sector_breakdown_is_read_from_the_rollups_in_two_queries(
+    world: World, plan: Plan, django_assert_max_num_queries: Any
+) -> None:
+    province = Region.objects.get(code="220000")
+    rollups.read(plan, DAYS[0], province)  # builds the day, breakdowns included
+    with django_assert_max_num_queries(2):
+        by_sector = rollups.read_members(plan, DAYS[0], province, "sector")
+    assert [(r.key, r.enterprises) for r in by_sector.rows] == [("外贸", len(ENTERPRISES))]
+    assert by_sector.total.enterprises == len(ENTERPRISES)

@@ -1,8 +1,8 @@
 """The leaders' dashboard data: today's rates, a 14-day trend, breakdowns, completeness, problems.
 
-Everything is computed by `figures` (the exact definitions), so the dashboard shows what the
-API, the brief and the spreadsheet show. The statuses of the day are read once and aggregated
-several ways; the trend reads one day at a time.
+Every figure is read from the roll-ups the API, the brief and the spreadsheet read (`figures`
+holds the definitions), so they agree; the caller has checked that the node's whole subtree is
+in the user's scope. The 14 trend days come in one read.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from fugong.dispatch import brief, figures
+from fugong.dispatch import brief, figures, rollups
 from fugong.dispatch.completeness import completeness
 from fugong.dispatch.models import AttendanceBasis, Plan
 from fugong.regions.models import Region
@@ -44,16 +44,14 @@ def rows_out(plan: Plan, breakdown: figures.Breakdown) -> list[dict[str, Any]]:
 
 
 def dashboard_data(plan: Plan, day: datetime.date, region: Region, user: Any) -> dict[str, Any]:
-    items = figures.statuses(plan, day, region, user)
+    trend_days = [day - datetime.timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
+    days = rollups.read_days(plan, trend_days, region)
     by = {
-        name: figures.aggregate(
-            items, day, figures.GROUPINGS[name](region), figures.group_names(name, region)
-        )
-        for name in ("region", "sector", "tier")
+        "region": days[day],
+        **{name: rollups.read_members(plan, day, region, name) for name in ("sector", "tier")},
     }
     total = by["region"].total
-    trend_days = [day - datetime.timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
-    trend = [figures.total(plan, d, region, user) for d in trend_days[:-1]] + [total]
+    trend = [days[d].total for d in trend_days]
     tally = completeness(plan, day, region, user).tally
     regions = [r for r in rows_out(plan, by["region"]) if r["enterprises"]]
     return {

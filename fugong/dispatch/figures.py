@@ -202,11 +202,21 @@ def by_child_region(region: Region) -> Grouping:
     return keys
 
 
+# The breakdowns that do not depend on the node read: an enterprise's group keys in each.
+MEMBERSHIPS: dict[str, Grouping] = {
+    "sector": lambda s: list(s.sectors) or ["（无标签）"],
+    "tier": lambda s: [s.tier or "none"],
+    "industry": lambda s: [s.industry_section or "（未填）"],
+}
+
+
+def same_at_every_node(keys: Grouping) -> Callable[[Region], Grouping]:
+    return lambda region: keys
+
+
 GROUPINGS: dict[str, Callable[[Region], Grouping]] = {
     "region": by_child_region,
-    "sector": lambda region: lambda s: list(s.sectors) or ["（无标签）"],
-    "tier": lambda region: lambda s: [s.tier or "none"],
-    "industry": lambda region: lambda s: [s.industry_section or "（未填）"],
+    **{name: same_at_every_node(keys) for name, keys in MEMBERSHIPS.items()},
 }
 
 
@@ -257,12 +267,14 @@ def resumption(
     *,
     direct: bool = False,
 ) -> Breakdown:
-    """Figures by child region come from the incremental roll-ups (the caller has checked that the
-    node's whole subtree is in the user's scope); other breakdowns, or `direct`, from the reports."""
-    if by == "region" and not direct:
+    """Figures from the incremental roll-ups (the caller has checked that the node's whole
+    subtree is in the user's scope), or with `direct` from the reports within the user's scope."""
+    if not direct:
         from fugong.dispatch import rollups
 
-        return rollups.read(plan, day, region)
+        return (
+            rollups.read(plan, day, region) if by == "region" else rollups.read_members(plan, day, region, by)
+        )
     items = statuses(plan, day, region, user)
     always = (
         Region.objects.visible_to(user).filter(parent=region).values_list("code", flat=True)

@@ -203,7 +203,8 @@ class RollupDay(models.Model):
 
 
 class Rollup(models.Model):
-    """The figures' sums for one plan, day and region node (its whole subtree).
+    """The figures' sums for one plan, day and region node (its whole subtree), in total and
+    per sector, tier and industry section.
 
     Built once per plan-day from the reports, then adjusted by each submission's delta, so that
     reading a province's figures costs a few rows whatever the number of enterprises.
@@ -212,6 +213,9 @@ class Rollup(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    # "" for the node's totals; else a breakdown ("sector", "tier", "industry") and its group key
+    dimension = models.CharField(max_length=16, default="", blank=True)
+    member = models.CharField(max_length=64, default="", blank=True)
     enterprises = models.IntegerField(default=0)
     resumed = models.IntegerField(default=0)
     baseline_headcount = models.BigIntegerField(default=0)
@@ -225,7 +229,11 @@ class Rollup(models.Model):
     stale = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["plan", "date", "region"], name="rollup_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "date", "region", "dimension", "member"], name="rollup_unique"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id} {self.date} {self.region_id}"
+        return f"{self.plan_id} {self.date} {self.region_id} {self.dimension} {self.member}".rstrip()

@@ -1,7 +1,8 @@
 """Incremental roll-ups of the figures: built once per plan-day, then adjusted per submission.
 
-A plan-day's rows (one per region node that has enterprises in scope) are built from
-`figures.statuses` the first time they are read. Each accepted submission then adds its delta
+A plan-day's rows — one per region node that has enterprises in scope, plus one per node and
+sector, tier or industry section (the breakdowns leaders read beside the regions) — are built
+from `figures.statuses` the first time they are read. Each accepted submission then adds its delta
 — the enterprise's new status minus the status it replaces — to the rows of its ancestor nodes,
 for every built day from the report's date up to the enterprise's next report. Changes to the
 registry, plans or regions drop the built days; they are rebuilt when next read.
@@ -16,11 +17,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from fugong.dispatch import figures
 from fugong.dispatch.models import Plan, Report, Rollup, RollupDay
@@ -42,6 +42,7 @@ FIELDS = (
     "stale",
 )
 Vector = dict[str, Any]
+TOTAL = ("", "")  # the (dimension, member) of a node's own totals
 
 
 def contribution(s: figures.Status, day: datetime.date) -> Vector:
@@ -49,6 +50,11 @@ def contribution(s: figures.Status, day: datetime.date) -> Vector:
     f = figures.Figures()
     f.add(s, day)
     return {name: getattr(f, name) for name in FIELDS}
+
+
+def members_of(s: figures.Status) -> list[tuple[str, str]]:
+    """The (dimension, member) rows an enterprise counts in at each of its nodes."""
+    return [TOTAL] + [(dimension, key) for dimension, keys in figures.MEMBERSHIPS.items() for key in keys(s)]
 
 
 def nodes_of(path: str, owner_path: str) -> list[str]:
@@ -75,15 +81,20 @@ def ensure_built(plan: Plan, day: datetime.date) -> None:
         lock(plan.pk)
         if RollupDay.objects.filter(plan=plan, date=day).exists():
             return  # built by someone else while we waited
-        sums: dict[str, Vector] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
+        sums: dict[tuple[str, str, str], Vector] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
         for s in figures.statuses(plan, day, plan.owner_region):
             share = contribution(s, day)
+            members = members_of(s)
             for code in nodes_of(s.region_path, plan.owner_region.path):
-                row = sums[code]
-                for name in FIELDS:
-                    row[name] += share[name]
+                for dimension, member in members:
+                    row = sums[code, dimension, member]
+                    for name in FIELDS:
+                        row[name] += share[name]
         Rollup.objects.bulk_create(
-            [Rollup(plan=plan, date=day, region_id=code, **values) for code, values in sums.items()],
+            [
+                Rollup(plan=plan, date=day, region_id=code, dimension=dimension, member=member, **values)
+                for (code, dimension, member), values in sums.items()
+            ],
             batch_size=1000,
         )
         RollupDay.objects.create(plan=plan, date=day)
@@ -102,7 +113,8 @@ def read_days(plan: Plan, days: list[datetime.date], node: Region) -> dict[datet
     children = list(Region.objects.filter(parent=node).order_by("code").values_list("code", "name"))
     codes = [node.code, *(code for code, _ in children)]
     rows: dict[tuple[datetime.date, str], Rollup] = {
-        (r.date, r.region_id): r for r in Rollup.objects.filter(plan=plan, date__in=days, region__in=codes)
+        (r.date, r.region_id): r
+        for r in Rollup.objects.filter(plan=plan, date__in=days, region__in=codes, dimension="")
     }
     names = dict(children) | {node.code: f"{node.name}（本级）"}
     return {
@@ -111,21 +123,34 @@ def read_days(plan: Plan, days: list[datetime.date], node: Region) -> dict[datet
     }
 
 
+def read_members(plan: Plan, day: datetime.date, node: Region, dimension: str) -> figures.Breakdown:
+    """The node's total and one row per sector, tier or industry section (an enterprise with
+    several sector tags counts in each, so those rows may add up to more than the total)."""
+    ensure_built(plan, day)
+    names = figures.group_names(dimension, node)
+    total, rows = figures.Figures(key="total", name="合计"), []
+    for row in Rollup.objects.filter(plan=plan, date=day, region=node, dimension__in=["", dimension]):
+        if row.dimension:
+            rows.append(as_figures(row, row.member, names.get(row.member, row.member)))
+        else:
+            total = as_figures(row, "total", "合计")
+    return figures.Breakdown(total, sorted(rows, key=lambda f: f.key))
+
+
+def as_figures(row: Rollup | None, key: str, name: str) -> figures.Figures:
+    f = figures.Figures(key=key, name=name)
+    if row is not None:
+        for field in FIELDS:
+            setattr(f, field, getattr(row, field))
+    return f
+
+
 def breakdown(
     node: Region, child_codes: list[str], names: dict[str, str], rows: dict[str, Rollup | None]
 ) -> figures.Breakdown:
-    def as_figures(code: str, row: Rollup | None) -> figures.Figures:
-        f = figures.Figures(key=code, name=names.get(code, code))
-        for name in FIELDS:
-            setattr(
-                f, name, getattr(row, name) if row else (Decimal(0) if name.startswith("capacity") else 0)
-            )
-        return f
-
-    total = as_figures("total", rows[node.code])
-    total.name = "合计"
-    children = [as_figures(code, rows[code]) for code in child_codes]
-    direct = as_figures(node.code, rows[node.code])
+    total = as_figures(rows[node.code], "total", "合计")
+    children = [as_figures(rows[code], code, names.get(code, code)) for code in child_codes]
+    direct = as_figures(rows[node.code], node.code, names[node.code])
     for name in FIELDS:
         setattr(direct, name, getattr(direct, name) - sum(getattr(c, name) for c in children))
     if direct.enterprises:
@@ -170,7 +195,9 @@ def apply_submission(
         previous, new = before_status(enterprise, day, before, plan), status_from(enterprise, after, day)
         for t in built:
             if plan_covers(plan, enterprise, t):
-                add_delta(plan, t, enterprise, contribution(new, t), contribution(previous, t))
+                add_delta(
+                    plan, t, enterprise, members_of(new), contribution(new, t), contribution(previous, t)
+                )
 
 
 def before_status(
@@ -191,12 +218,24 @@ def before_status(
     return status_from(enterprise, dict(earlier), earlier["date"])
 
 
-def add_delta(plan: Plan, day: datetime.date, enterprise: Enterprise, new: Vector, old: Vector) -> None:
+def add_delta(
+    plan: Plan,
+    day: datetime.date,
+    enterprise: Enterprise,
+    members: list[tuple[str, str]],
+    new: Vector,
+    old: Vector,
+) -> None:
+    """Adds new − old to the enterprise's rows at each of its nodes (its sectors, tier and
+    industry do not change with a report, so the rows are the ones it was built into)."""
     delta = {name: new[name] - old[name] for name in FIELDS if new[name] != old[name]}
     if not delta:
         return
     codes = nodes_of(enterprise.region.path, plan.owner_region.path)
-    Rollup.objects.filter(plan=plan, date=day, region_id__in=codes).update(
+    which = Q()
+    for dimension, member in members:
+        which |= Q(dimension=dimension, member=member)
+    Rollup.objects.filter(which, plan=plan, date=day, region_id__in=codes).update(
         **{n: F(n) + v for n, v in delta.items()}
     )
 
