@@ -16,6 +16,7 @@ from fugong.core.access import access_object
 from fugong.dispatch import brief, export
 from fugong.dispatch.completeness import breadcrumbs, node_for
 from fugong.dispatch.dashboard import dashboard_data
+from fugong.dispatch.maps import map_for
 from fugong.dispatch.models import Plan
 from fugong.dispatch.views import chosen_plan, day_param, int_param
 from fugong.regions.models import Region
@@ -99,5 +100,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "data": dashboard_data(plan, day, region, request.user),
         "ancestors": breadcrumbs(request.user, plan, region),
         "definitions": {**DEFINITIONS, "attendance": DEFINITIONS[attendance_key]},
+        "map": map_for(region.code),
     }
     return render(request, "dispatch/dashboard.html", context)

@@ -53,12 +53,14 @@
   // Colour from a little below the lowest rate, so that differences between cities show.
   var rates = data.regions.map(function (r) { return r.resumption; }).filter(function (v) { return v != null; });
   var floor = rates.length ? Math.max(0, Math.floor(Math.min.apply(null, rates) / 10) * 10 - 10) : 0;
+  var mapElement = document.getElementById("chart-map");
+  var mapName = mapElement ? mapElement.dataset.map : "";
   var map = chart("chart-map", {
     tooltip: { trigger: "item", formatter: function (p) { return p.name + "：" + (isNaN(p.value) ? "—" : p.value + "%"); } },
     visualMap: { min: floor, max: 100, left: 8, bottom: 8, text: ["100%", floor + "%"], calculable: true,
                  inRange: { color: ["#c0392b", "#f1c40f", "#1e8449"] } },
     series: [{
-      type: "map", map: "吉林", roam: false,
+      type: "map", map: mapName, roam: false,
       data: data.regions.map(function (r) { return { name: r.name, value: r.resumption, code: r.key }; }),
     }],
   });

@@ -149,3 +149,20 @@ def test_the_dashboard_draws_its_charts_and_drills_down(
     with page.expect_navigation():
         page.evaluate("() => window.fugongDrill('220100')")
     assert "region=220100" in page.url and page.locator("h1").inner_text().startswith("长春市")
+    # The city's own map, its counties coloured by their figures, then on down to a county.
+    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-map'))")
+    assert page.evaluate(provinces_map) == "长春"
+    shown = page.evaluate(
+        """() => {
+            const features = echarts.getMap('长春').geoJSON.features.map(f => f.properties.name);
+            const option = echarts.getInstanceByDom(document.getElementById('chart-map')).getOption();
+            return option.series[0].data.filter(d => features.includes(d.name) && d.value != null)
+                .map(d => d.name);
+        }"""
+    )
+    assert "南关区" in shown  # the county with a report is drawn in colour, matched by name
+    page.screenshot(path=str(Path(settings.VAR_DIR) / "dashboard-changchun.png"), full_page=True)
+    with page.expect_navigation():
+        page.evaluate("() => window.fugongDrill('220102')")
+    assert page.locator("h1").inner_text().startswith("南关区")
+    assert page.locator("#chart-map").count() == 0  # no shapes below a county: bars only
