@@ -114,6 +114,33 @@ COUNTED = (
 )
 
 
+# The leader's dashboard for the whole province, in the server's process (no HTTP): all of it,
+# and the two parts that still read the day's reports rather than the roll-ups.
+DASHBOARD = """
+import statistics, time
+from django.utils import timezone
+from fugong.accounts.models import User
+from fugong.demo.history import DAILY_TITLE
+from fugong.dispatch import brief, completeness, dashboard
+from fugong.dispatch.models import Plan
+plan = Plan.objects.select_related("owner_region").get(title=DAILY_TITLE)
+user, day, node = User.objects.get(username="demo-leader"), timezone.localdate(), plan.owner_region
+parts = {
+    "all": lambda: dashboard.dashboard_data(plan, day, node, user),
+    "completeness": lambda: completeness.completeness(plan, day, node, user),
+    "problems": lambda: brief.problem_counts(plan, day, node, user),
+}
+parts["all"]()  # builds any trend day not built yet
+for name, part in parts.items():
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        part()
+        runs.append((time.perf_counter() - started) * 1000)
+    print(name, round(statistics.median(runs), 1))
+"""
+
+
 def facts(stack: Stack) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for line in stack.manage("shell", "-v0", "-c", FACTS).splitlines():
@@ -227,6 +254,9 @@ def main(args: argparse.Namespace) -> None:
         endpoint_total = request(stats_url, auth)[1]["total"]
         plain_ms, plain = plain_totals(plan, day)
         fresh_ms = freshness(stack, stats_url, auth, day, found.get("quiet", []))
+        board_ms = dict(
+            line.split(" ") for line in stack.manage("shell", "-v0", "-c", DASHBOARD).splitlines()
+        )
 
     p50, p95, p99 = (run.latency_ms.get(p, 0.0) for p in ("50", "95", "99"))
     print(f"  first read (builds the roll-ups of {day} and the day before): {first_ms:.0f} ms", end="")
@@ -256,5 +286,10 @@ def main(args: argparse.Namespace) -> None:
     print(
         f"  one submission to the figures ({len(fresh_ms)} runs, POST sent → GET shows it): "
         f"median {statistics.median(fresh_ms):.0f} ms, max {max(fresh_ms):.0f} ms"
+    )
+    print(
+        f"  province dashboard data in-process (median of 5): {board_ms['all']} ms, of which "
+        f"completeness {board_ms['completeness']} ms and problem counts {board_ms['problems']} ms "
+        "(these two read the day's reports, not the roll-ups)"
     )
     print(f"  (whole benchmark {time.monotonic() - started:.0f} s)")

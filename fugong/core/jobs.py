@@ -98,6 +98,26 @@ def run_one(now: datetime | None = None) -> bool:
     job = claim_next(now)
     if job is None:
         return False
+    execute(job)
+    return True
+
+
+def run_now(job: Job) -> None:
+    """Runs a queued job in the caller's process (a small upload, answered in the same request);
+    does nothing if a worker has claimed it first."""
+    claimed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker_name()
+    )
+    if claimed:
+        job.refresh_from_db()
+        execute(job)
+
+
+def attach_file(job: Job, content: bytes, filename: str) -> None:
+    Job.objects.filter(pk=job.pk).update(result_file=content, result_filename=filename[:200])
+
+
+def execute(job: Job) -> None:
     outcome: dict[str, Any] = {"status": Job.Status.DONE, "error": ""}
     try:
         outcome["result"] = HANDLERS[job.kind](job)
@@ -109,4 +129,3 @@ def run_one(now: datetime | None = None) -> bool:
             status=Job.Status.FAILED, error="处理时发生内部错误，已记录日志；请稍后重试或联系管理员"
         )
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now(), data=None, **outcome)
-    return True

@@ -80,6 +80,9 @@ class Job(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     data = models.BinaryField(null=True, blank=True)  # an uploaded file; cleared when the job ends
     result = models.JSONField(default=dict, blank=True)
+    # a file the job made for its user to download (an import's sheet with a result column)
+    result_file = models.BinaryField(null=True, blank=True)
+    result_filename = models.CharField(max_length=200, blank=True)
     error = models.TextField("错误", blank=True)
 
     objects = JobQuerySet.as_manager()

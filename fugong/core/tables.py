@@ -9,11 +9,12 @@ headers such as 员工情况 over 在册/报到/隔离/上岗.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from python_calamine import CalamineWorkbook
@@ -33,6 +34,9 @@ def file_error(message: str) -> ValidationFailed:
 class Sheet:
     name: str
     rows: list[list[Any]]
+    # ((first row, first column), (last row, last column)), 0-based, where the reader knows them
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    visible: bool = True
 
 
 def read_sheet(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> Sheet:
@@ -109,9 +113,11 @@ def _read_with_calamine(data: bytes) -> list[Sheet]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
-        for name in workbook.sheet_names:
-            sheet = workbook.get_sheet_by_name(name)
-            sheets.append(Sheet(name, sheet.to_python(skip_empty_area=False)))
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
+            rows = sheet.to_python(skip_empty_area=False)
+            sheets.append(Sheet(meta.name, rows, list(sheet.merged_cell_ranges or []), visible))
         return sheets
     except ValidationFailed:
         raise
@@ -122,6 +128,44 @@ def _read_with_calamine(data: bytes) -> list[Sheet]:
         raise file_error(
             f"文件无法作为表格读取（{text[:80]}），请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
         ) from None
+
+
+HIDDEN_ROW = re.compile(rb'<row [^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+RELATIONSHIP = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+RELATIONSHIP_REVERSED = re.compile(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def hidden_rows(data: bytes, sheet_name: str) -> list[int]:
+    """The 1-based numbers of the rows hidden in an .xlsx sheet (the reader does not say), read
+    from the sheet's XML in pieces so a 100,000-row sheet costs no more memory than a small one.
+    Other formats give no rows."""
+    if not data.startswith(ZIP_MAGIC):
+        return []
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return []
+    ids = {html.unescape(n.decode()): rid for n, rid in SHEET_ENTRY.findall(workbook)}
+    targets = dict(RELATIONSHIP.findall(rels)) | {i: t for t, i in RELATIONSHIP_REVERSED.findall(rels)}
+    target = targets.get(ids.get(sheet_name, b""))
+    if target is None:
+        return []
+    path = target.decode().lstrip("/")
+    path = path if path.startswith("xl/") else f"xl/{path}"
+    found: list[int] = []
+    tail = b""
+    with archive.open(path) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<row ")  # a row tag cut in two is searched with the next piece
+            cut = cut if cut >= 0 else len(text)
+            found += [int(n) for n in HIDDEN_ROW.findall(text[:cut])]
+            tail = text[cut:]
+    found += [int(n) for n in HIDDEN_ROW.findall(tail)]
+    return found
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:

@@ -237,6 +237,64 @@ def do_submit_report(
         )
 
 
+@dataclass
+class Accepted:
+    """A checked report of a batch, ready to write; `existing` was locked by the caller."""
+
+    enterprise: Enterprise
+    values: dict[str, Any]
+    existing: Report | None
+    digest: str
+    confirmed: list[str]
+    plans: list[Plan]
+
+
+def do_submit_reports(
+    user: Any, day: datetime.date, batch: list[Accepted], *, channel: str, now: datetime.datetime
+) -> None:
+    """The batch form of `do_submit_report` for spreadsheet imports: the same report rows,
+    revisions and roll-up deltas, written with a few statements for the whole batch. Call inside
+    a transaction with every row changed, the existing reports locked (select_for_update)."""
+    own = scope_for(user).own_enterprise_ids
+    by = user if getattr(user, "pk", None) else None
+    new, changed, revisions, deltas = [], [], [], []
+    for item in batch:
+        report = item.existing
+        before = None if report is None else report.values()
+        if report is None:
+            report = Report(enterprise=item.enterprise, date=day, received_at=now, revision_count=0)
+            new.append(report)
+        else:
+            changed.append(report)
+        changes = audit.diff(before or {}, item.values)
+        for name, value in item.values.items():
+            setattr(report, name, value)
+        report.updated_at = now
+        report.revision_count += 1
+        revisions.append(
+            ReportRevision(
+                report=report,
+                enterprise=item.enterprise,
+                number=report.revision_count,
+                at=now,
+                by=by,
+                channel=channel,
+                on_behalf=item.enterprise.pk not in own,
+                payload_hash=item.digest,
+                data={k: audit.plain(v) for k, v in item.values.items()},
+                changes=changes,
+                confirmed=item.confirmed,
+            )
+        )
+        deltas.append(rollups.Change(item.enterprise, before, item.values, item.plans))
+    Report.objects.bulk_create(new)  # a concurrent first report for the same day fails the batch
+    Report.objects.bulk_update(changed, [*REPORT_FIELDS, "updated_at", "revision_count"])
+    for revision in revisions:
+        revision.report_id = revision.report.pk
+    ReportRevision.objects.bulk_create(revisions)
+    rollups.apply_submissions(day, deltas)
+
+
 @transaction.atomic
 def do_unlock_period(
     user: Any, plan: Plan, enterprise: Enterprise, day: datetime.date, reason: str

@@ -8,6 +8,6 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.core.signals import registry_changed
-        from fugong.dispatch import rollups
+        from fugong.dispatch import report_jobs, rollups  # noqa: F401  (report_jobs registers its job)
 
         registry_changed.connect(lambda **kwargs: rollups.invalidate(), weak=False, dispatch_uid="rollups")

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Window
+from django.db.models.functions import RowNumber
 
 from fugong.dispatch import figures
 from fugong.dispatch.models import Plan, Report, Rollup, RollupDay
@@ -166,6 +168,17 @@ def status_from(
     return figures.status_of(enterprise, report, sectors)
 
 
+@dataclass
+class Change:
+    """One accepted submission: `before` is the report's previous values when it is a revision,
+    None for a first report; `plans` are the plans covering the enterprise on the report's day."""
+
+    enterprise: Enterprise
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    plans: list[Plan]
+
+
 def apply_submission(
     enterprise: Enterprise,
     day: datetime.date,
@@ -173,71 +186,98 @@ def apply_submission(
     after: dict[str, Any],
     plans: list[Plan],
 ) -> None:
-    """Adds a submission's delta to every built day it affects; call inside the writing transaction.
+    apply_submissions(day, [Change(enterprise, before, after, plans)])
 
-    `before` is the report's previous values when this is a revision, None for a first report.
-    The new status holds from `day` until the enterprise's next report.
-    """
-    later = (
-        Report.objects.filter(enterprise=enterprise, date__gt=day)
-        .order_by("date")
-        .values_list("date", flat=True)
-        .first()
+
+def apply_submissions(day: datetime.date, changes: list[Change]) -> None:
+    """Adds each submission's delta to every built day it affects; call inside the writing
+    transaction. A new status holds from `day` until the enterprise's next report. A few queries
+    for the whole batch (a spreadsheet import passes a thousand rows at once)."""
+    plans = {plan.pk: plan for change in changes for plan in change.plans}
+    built: dict[int, list[datetime.date]] = {}
+    for plan_id in sorted(plans):  # one order for every writer, so two batches cannot deadlock
+        lock(plan_id)
+        days = list(RollupDay.objects.filter(plan_id=plan_id, date__gte=day).values_list("date", flat=True))
+        if days:
+            built[plan_id] = sorted(days)
+    if not built:
+        return
+    ids = [c.enterprise.pk for c in changes]
+    next_report = dict(
+        Report.objects.filter(enterprise_id__in=ids, date__gt=day)
+        .values("enterprise_id")
+        .annotate(first=Min("date"))
+        .values_list("enterprise_id", "first")
     )
-    last = later - datetime.timedelta(days=1) if later else datetime.date.max
-    for plan in plans:
-        lock(plan.pk)
-        built = list(
-            RollupDay.objects.filter(plan=plan, date__gte=day, date__lte=last).values_list("date", flat=True)
-        )
-        if not built:
-            continue
-        previous, new = before_status(enterprise, day, before, plan), status_from(enterprise, after, day)
-        for t in built:
-            if plan_covers(plan, enterprise, t):
-                add_delta(
-                    plan, t, enterprise, members_of(new), contribution(new, t), contribution(previous, t)
-                )
+    earlier = latest_before(day, [c.enterprise.pk for c in changes if c.before is None])
+    sums: dict[tuple[int, datetime.date, str, str, str], Vector] = defaultdict(
+        lambda: dict.fromkeys(FIELDS, 0)
+    )
+    for change in changes:
+        e = change.enterprise
+        until = next_report.get(e.pk, datetime.date.max)
+        new = status_from(e, change.after, day)
+        members = members_of(new)
+        for plan in change.plans:
+            days = [t for t in built.get(plan.pk, ()) if t < until and plan_covers(plan, e, t)]
+            if not days:
+                continue
+            previous = before_status(e, day, change.before, plan, earlier.get(e.pk))
+            codes = nodes_of(e.region.path, plan.owner_region.path)
+            for t in days:
+                old_share, new_share = contribution(previous, t), contribution(new, t)
+                delta = {n: new_share[n] - old_share[n] for n in FIELDS}
+                if not any(delta.values()):
+                    continue
+                for code in codes:
+                    for dimension, member in members:
+                        row = sums[plan.pk, t, code, dimension, member]
+                        for n in FIELDS:
+                            row[n] += delta[n]
+    add_deltas(sums)
+
+
+def latest_before(day: datetime.date, enterprise_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each enterprise's latest report before `day` (its status until this first report)."""
+    if not enterprise_ids:
+        return {}
+    rows = (
+        Report.objects.filter(enterprise_id__in=enterprise_ids, date__lt=day)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("enterprise_id")], order_by=F("date").desc()))
+        .filter(rank=1)
+        .values("enterprise_id", "date", *STATUS_VALUES)
+    )
+    return {r["enterprise_id"]: r for r in rows}
+
+
+STATUS_VALUES = ("resumed", "baseline_headcount", "reported_back", "isolated", "on_duty", "capacity_pct")
 
 
 def before_status(
-    enterprise: Enterprise, day: datetime.date, before: dict[str, Any] | None, plan: Plan
+    enterprise: Enterprise,
+    day: datetime.date,
+    before: dict[str, Any] | None,
+    plan: Plan,
+    earlier: dict[str, Any] | None,
 ) -> figures.Status:
     if before is not None:
         return status_from(enterprise, before, day)
-    earlier = (
-        Report.objects.filter(enterprise=enterprise, date__lt=day, date__gte=plan.start_date)
-        .order_by("-date")
-        .values(
-            "date", "resumed", "baseline_headcount", "reported_back", "isolated", "on_duty", "capacity_pct"
-        )
-        .first()
-    )
-    if earlier is None:
+    if earlier is None or earlier["date"] < plan.start_date:  # the plan does not count it
         return status_from(enterprise, None, None)
-    return status_from(enterprise, dict(earlier), earlier["date"])
+    return status_from(enterprise, earlier, earlier["date"])
 
 
-def add_delta(
-    plan: Plan,
-    day: datetime.date,
-    enterprise: Enterprise,
-    members: list[tuple[str, str]],
-    new: Vector,
-    old: Vector,
-) -> None:
-    """Adds new − old to the enterprise's rows at each of its nodes (its sectors, tier and
-    industry do not change with a report, so the rows are the ones it was built into)."""
-    delta = {name: new[name] - old[name] for name in FIELDS if new[name] != old[name]}
-    if not delta:
+def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], Vector]) -> None:
+    """One UPDATE per touched roll-up row, sent as a batch. The rows exist: a day is built with a
+    row for every node and group of every enterprise in scope, and a report changes neither."""
+    if not sums:
         return
-    codes = nodes_of(enterprise.region.path, plan.owner_region.path)
-    which = Q()
-    for dimension, member in members:
-        which |= Q(dimension=dimension, member=member)
-    Rollup.objects.filter(which, plan=plan, date=day, region_id__in=codes).update(
-        **{n: F(n) + v for n, v in delta.items()}
-    )
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(n)} = {quote(n)} + %s" for n in FIELDS)
+    where = " AND ".join(f"{quote(c)} = %s" for c in ("plan_id", "date", "region_id", "dimension", "member"))
+    sql = f"UPDATE {quote(Rollup._meta.db_table)} SET {assignments} WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*(delta[n] for n in FIELDS), *key] for key, delta in sums.items()])
 
 
 def invalidate() -> None:

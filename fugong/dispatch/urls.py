@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fugong.dispatch import plan_views, report_views, views
+from fugong.dispatch import import_views, plan_views, report_views, template_views, views
 
 urlpatterns = [
     path("board/", views.board, name="board"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("brief/", report_views.brief_page, name="brief"),
     path("brief.docx", report_views.brief_docx, name="brief_docx"),
     path("export.xlsx", report_views.export_xlsx, name="export_xlsx"),
+    path("template.xlsx", template_views.report_template, name="report_template"),
+    path("import/", import_views.report_import, name="report_import"),
     path("e/<str:uscc>/", views.enterprise_home, name="enterprise_home"),
     path("e/<str:uscc>/report/", views.report_form, name="report_form"),
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),

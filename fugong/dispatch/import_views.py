@@ -1,0 +1,75 @@
+"""The page where a county or city uploads filled dispatch sheets (or a liaison their firms')."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from fugong.core import jobs
+from fugong.core.access import Action, access_object, require_action
+from fugong.core.errors import DomainError, ValidationFailed
+from fugong.dispatch.completeness import default_node
+from fugong.dispatch.models import Plan
+from fugong.dispatch.report_jobs import KIND
+from fugong.dispatch.views import chosen_plan, day_param, int_param
+from fugong.regions.models import access_node
+
+
+@login_required
+def report_import(request: HttpRequest) -> HttpResponse:
+    require_action(request.user, Action.REPORT)
+    plans, plan = chosen_plan(request)
+    context: dict[str, Any] = {
+        "plans": plans,
+        "plan": plan,
+        "day": day_param(request),
+        "region": default_node(request.user, plan) if plan else None,
+        "max_mb": settings.FUGONG_MAX_UPLOAD_BYTES // 1048576,
+    }
+    if request.method == "POST":
+        try:
+            return start_import(request)
+        except DomainError as exc:
+            context["error"] = exc
+            return render(request, "dispatch/import.html", context, status=exc.status)
+    return render(request, "dispatch/import.html", context)
+
+
+def start_import(request: HttpRequest) -> HttpResponse:
+    """Checks what can be checked at once, then hands the file to a job: small files are run
+    before answering, big ones by `run_jobs` while the job page shows progress."""
+    plan = access_object(
+        Plan.objects.select_related("owner_region"), request.user, pk=int_param(request.POST, "plan")
+    )
+    day = day_param(request)
+    code = request.POST.get("region") or ""
+    region = access_node(request.user, code, Action.REPORT) if code else None
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationFailed("请选择要导入的填报表（.xlsx、.xls 或 .csv）")
+    if upload.size and upload.size > settings.FUGONG_MAX_UPLOAD_BYTES:
+        raise ValidationFailed(
+            f"文件过大（{upload.size / 1048576:.1f} MB），上限为{settings.FUGONG_MAX_UPLOAD_BYTES // 1048576} MB；"
+            "请按区县分成几个文件导入"
+        )
+    job = jobs.enqueue(
+        KIND,
+        user=request.user,
+        title=f"导入填报表：{upload.name}（{day:%Y年%m月%d日}）",
+        payload={
+            "plan": plan.pk,
+            "date": day.isoformat(),
+            "region": region.code if region else "",
+            "filename": upload.name or "",
+            "dry_run": bool(request.POST.get("dry_run")),
+            "confirm_warnings": bool(request.POST.get("confirm_warnings")),
+        },
+        data=upload.read(),
+    )
+    if not upload.size or upload.size <= settings.FUGONG_BACKGROUND_IMPORT_BYTES:
+        jobs.run_now(job)
+    return redirect("job_detail", job_id=job.pk)

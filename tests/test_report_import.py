@@ -1,0 +1,219 @@
+"""Imports of filled dispatch sheets: what a county clerk sees after uploading the sheet."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from fugong.core.errors import ValidationFailed
+from fugong.dispatch import figures, rollups
+from fugong.dispatch.models import Plan, Report, ReportRevision
+from fugong.dispatch.report_import import ReportImportResult, check_import_reports
+from fugong.regions.models import Region
+from tests import sheets
+from tests.conftest import World
+from tests.test_reports import DAY, at
+
+HEADER = ["统一社会信用代码", "企业名称", "是否复工", "在册员工", "报到人数", "报到后隔离", "实际上岗", "产能恢复比例"]
+
+
+def row(world: World, key: str, *values: Any) -> list[Any]:
+    e = world.enterprise(key)
+    return [e.uscc, e.name, *values]
+
+
+def run(
+    world: World, plan: Plan, data: bytes, persona: str = "province", **options: Any
+) -> ReportImportResult:
+    return check_import_reports(
+        world.user(persona), data, "调度表.xlsx", plan=plan, day=DAY, now=at(DAY, 15), **options
+    )
+
+
+def test_a_filled_sheet_becomes_reports_with_excel_revisions(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                row(world, "chaoyang", "否", 120, 20, 0, 0, 0),
+            ],
+        )
+    )
+    result = run(world, plan, data)
+    assert result.written and [o.status for o in result.outcomes] == ["imported", "imported"]
+    report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
+    assert (report.resumed, report.on_duty, report.capacity_pct) == (True, 280, Decimal("65.00"))
+    revision = ReportRevision.objects.get(report=report)
+    assert revision.channel == "excel" and revision.on_behalf and revision.by == world.user("province")
+    assert "导入完成" in result.summary() and "已导入2" in result.summary()
+
+
+def test_reimporting_the_same_file_changes_nothing(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, 0.65)]))
+    run(world, plan, data)
+    again = run(world, plan, data)
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert ReportRevision.objects.filter(enterprise=world.enterprise("nanguan")).count() == 1
+
+
+def test_one_bad_row_writes_nothing_and_names_the_row_and_the_fix(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                row(world, "chaoyang", "是", 120, 20, 0, 30, "50%"),  # 30 on duty of 20 back
+            ],
+        )
+    )
+    result = run(world, plan, data)
+    assert not result.written and Report.objects.count() == 0
+    bad = result.rejected[0]
+    assert bad.row == 3 and "实际上岗人数(30)大于报到人数(20)" in bad.message
+    assert result.outcomes[0].status == "imported"  # would have been: the page shows both
+
+
+def test_a_dry_run_reports_outcomes_and_writes_nothing(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    result = run(world, plan, data, dry_run=True)
+    assert [o.status for o in result.outcomes] == ["imported"] and not result.written
+    assert "试导入" in result.summary() and Report.objects.count() == 0
+
+
+def test_titles_and_a_two_row_merged_header_as_counties_send_them(world: World, plan: Plan) -> None:
+    rows = [
+        ["全省外贸企业复工情况调度表"],
+        ["填报单位：长春市商务局", None, None, "日期：2020年2月17日"],
+        ["统一社会信用代码", "企业名称", "是否复工", "员工情况", None, None, None, "产能恢复比例（%）"],
+        [None, None, None, "在册", "报到", "隔离", "上岗", None],
+        row(world, "nanguan", "√", "１,４８０", "1,300", 10, 280, "0.65"),
+        ["合计", None, None, 1480, 1300, 10, 280, None],
+        ["备注：隔离人数含居家观察"],
+    ]
+    data = sheets.xlsx(("Sheet1", rows))
+    result = run(world, plan, data)
+    assert [o.status for o in result.outcomes] == ["imported"]
+    report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
+    assert (report.baseline_headcount, report.reported_back, report.capacity_pct) == (1480, 1300, Decimal(65))
+
+
+def test_gbk_csv_and_xls_files_import_too(world: World, plan: Plan) -> None:
+    csv_data = sheets.csv_bytes([HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")], "gbk")
+    assert run(world, plan, csv_data).written
+    xls_data = sheets.xls([HEADER, row(world, "chaoyang", "否", 120, 20, 0, 0, 0)])
+    assert run(world, plan, xls_data).written
+    assert Report.objects.filter(date=DAY).count() == 2
+
+
+def test_a_row_without_uscc_is_matched_by_exact_name_and_flagged(world: World, plan: Plan) -> None:
+    e = world.enterprise("chaoyang")
+    data = sheets.xlsx(("调度表", [HEADER, ["", e.name, "否", 120, 20, 0, 0, 0]]))
+    result = run(world, plan, data, persona="changchun", region=Region.objects.get(code="220100"))
+    outcome = result.outcomes[0]
+    assert outcome.status == "imported" and outcome.uscc == e.uscc
+    assert "已按企业名称匹配" in outcome.message
+
+
+def test_unfilled_roster_rows_are_skipped_not_rejected(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                row(world, "chaoyang", None, 120, None, None, None, None),
+            ],
+        )
+    )
+    result = run(world, plan, data)
+    assert [o.status for o in result.outcomes] == ["imported", "skipped"] and result.written
+
+
+def test_an_enterprise_outside_the_users_region_is_rejected(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "changyi", "否", 300, 0, 0, 0, 0)]))
+    result = run(world, plan, data, persona="changchun")
+    assert not result.written and "找不到统一社会信用代码" in result.rejected[0].message
+
+
+def test_warnings_need_the_importers_confirmation(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 500, 0, 280, "65%")]))
+    refused = run(world, plan, data)
+    assert not refused.written and "大于在册员工" in refused.rejected[0].message
+    assert "已核实异常数据" in refused.rejected[0].message
+    accepted = run(world, plan, data, confirm_warnings=True)
+    assert accepted.written
+    revision = ReportRevision.objects.get(enterprise=world.enterprise("nanguan"))
+    assert revision.confirmed == ["over_baseline"]
+
+
+def test_imported_rows_move_the_leaders_figures_at_once(world: World, plan: Plan) -> None:
+    province = Region.objects.get(code="220000")
+    before = rollups.read(plan, DAY, province).total  # built before the import
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                row(world, "gaoxin", "是", 60, 50, 0, 50, "80%"),
+            ],
+        )
+    )
+    run(world, plan, data)
+    after = rollups.read(plan, DAY, province).total
+    full = figures.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    assert (before.resumed, after.resumed, after.on_duty) == (0, 2, 330)
+    assert after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
+    sectors = rollups.read_members(plan, DAY, province, "sector")
+    assert sectors.rows[0].resumed == 2
+
+
+def test_a_template_for_another_day_is_refused_before_reading_rows(world: World, plan: Plan) -> None:
+    other_day = DAY - datetime.timedelta(days=1)
+    meta = [["version", "1"], ["plan", plan.pk], ["date", other_day.isoformat()], ["region", "220000"]]
+    data = sheets.xlsx(
+        ("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]), ("_fugong", meta)
+    )
+    with pytest.raises(ValidationFailed, match="2020年02月16日的填报模板"):
+        run(world, plan, data)
+    assert Report.objects.count() == 0
+
+
+def test_the_same_enterprise_twice_is_refused_on_the_second_row(world: World, plan: Plan) -> None:
+    line = row(world, "nanguan", "是", 480, 300, 10, 280, "65%")
+    result = run(world, plan, sheets.xlsx(("调度表", [HEADER, line, line])))
+    assert [o.status for o in result.outcomes] == ["imported", "rejected"]
+    assert "与第2行是同一家企业" in result.rejected[0].message and not result.written
+
+
+def test_many_rows_cost_a_few_queries_per_thousand(
+    world: World, plan: Plan, django_assert_max_num_queries: Any
+) -> None:
+    keys = ["nanguan", "chaoyang", "changyi", "gongzhuling", "gaoxin"]
+    data = sheets.xlsx(("调度表", [HEADER, *(row(world, k, "否", 100, 0, 0, 0, 0) for k in keys)]))
+    rollups.read(plan, DAY, Region.objects.get(code="220000"))
+    with django_assert_max_num_queries(25):
+        assert run(world, plan, data).written
+
+
+def test_a_percentage_formatted_column_reads_1_as_100_percent(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, 1),  # 100% in a cell formatted as percent
+                row(world, "gaoxin", "是", 60, 50, 0, 50, 0.8),
+            ],
+        )
+    )
+    assert run(world, plan, data).written
+    capacities = dict(Report.objects.values_list("enterprise__name", "capacity_pct"))
+    assert capacities[world.enterprise("nanguan").name] == Decimal(100)
+    assert capacities[world.enterprise("gaoxin").name] == Decimal(80)
