@@ -17,7 +17,16 @@ from tests import sheets
 from tests.conftest import World
 from tests.test_reports import DAY, at
 
-HEADER = ["统一社会信用代码", "企业名称", "是否复工", "在册员工", "报到人数", "报到后隔离", "实际上岗", "产能恢复比例"]
+HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "是否复工",
+    "在册员工",
+    "报到人数",
+    "报到后隔离",
+    "实际上岗",
+    "产能恢复比例",
+]
 
 
 def row(world: World, key: str, *values: Any) -> list[Any]:
@@ -50,7 +59,7 @@ def test_a_filled_sheet_becomes_reports_with_excel_revisions(world: World, plan:
     assert (report.resumed, report.on_duty, report.capacity_pct) == (True, 280, Decimal("65.00"))
     revision = ReportRevision.objects.get(report=report)
     assert revision.channel == "excel" and revision.on_behalf and revision.by == world.user("province")
-    assert "导入完成" in result.summary() and "已导入2" in result.summary()
+    assert "导入完成" in result.summary() and "导入2行" in result.summary()
 
 
 def test_reimporting_the_same_file_changes_nothing(world: World, plan: Plan) -> None:

@@ -20,7 +20,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_object(Job.objects.defer("data", "result_file"), request.user, pk=job_id)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job.html"
-    return render(request, template, {"job": job})
+    # report imports list every row worth a look; the registry import its rejected rows
+    rows = job.result.get("rows") or job.result.get("rejected") or []
+    return render(request, template, {"job": job, "rows": rows, "with_status": "rows" in job.result})
 
 
 @login_required

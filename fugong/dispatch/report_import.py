@@ -72,7 +72,7 @@ class RowOutcome:
     STATUS_LABELS = {
         "imported": "已导入",
         "unchanged": "无变化",
-        "skipped": "未填写，跳过",
+        "skipped": "未填写（跳过）",
         "rejected": "拒绝",
     }
 
@@ -110,10 +110,11 @@ class ReportImportResult:
 
     def summary(self) -> str:
         verb = "导入完成" if self.written else "试导入（未写入）"
-        counts = "，".join(
-            f"{label}{self.count(status)}" for status, label in RowOutcome.STATUS_LABELS.items()
+        return (
+            f"{verb}：{self.day:%Y年%m月%d日}“{self.plan.title}”，共{len(self.outcomes)}行，"
+            f"导入{self.count('imported')}行，无变化{self.count('unchanged')}行，"
+            f"未填写跳过{self.count('skipped')}行，拒绝{self.count('rejected')}行"
         )
-        return f"{verb}：{self.day:%Y年%m月%d日}“{self.plan.title}”，共{len(self.outcomes)}行，{counts}"
 
 
 def check_import_reports(
