@@ -120,6 +120,14 @@ def test_gbk_csv_and_xls_files_import_too(world: World, plan: Plan) -> None:
     assert Report.objects.filter(date=DAY).count() == 2
 
 
+def test_excels_unicode_text_utf16_tab_separated_imports(world: World, plan: Plan) -> None:
+    lines = [
+        "\t".join(str(v) for v in r) for r in [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]
+    ]
+    data = "\r\n".join(lines).encode("utf-16")  # with its byte-order mark, as Excel saves it
+    assert run(world, plan, data).written
+
+
 def test_a_row_without_uscc_is_matched_by_exact_name_and_flagged(world: World, plan: Plan) -> None:
     e = world.enterprise("chaoyang")
     data = sheets.xlsx(("调度表", [HEADER, ["", e.name, "否", 120, 20, 0, 0, 0]]))

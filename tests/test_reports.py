@@ -84,7 +84,7 @@ def test_a_change_adds_a_revision_with_old_and_new_and_overwrites_nothing(world:
         (figures(reported_back=-3), "报到人数：不能小于0，现为-3"),
         (figures(on_duty="很多"), "实际上岗：“很多”不是数字"),
         (figures(capacity_pct=None), "已复工企业请填写实际产能恢复比例"),
-        (figures(resumed=None), "请选择是否已开复工"),
+        (figures(resumed=None), "是否已开复工（是/否）"),
         (figures(resumed_on="2020-03-01"), "复工日期2020-03-01晚于填报日期2020-02-17"),
         ({**figures(), "measures": ["测温", "跳舞"]}, "“跳舞”不是可选的防疫措施"),
     ],

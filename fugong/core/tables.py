@@ -13,6 +13,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from fugong.core.errors import ValidationFailed
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 HEADER_SCAN_ROWS = 10
+PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF")
 
 
 def file_error(message: str) -> ValidationFailed:
@@ -60,18 +62,53 @@ def read_sheets(data: bytes, filename: str = "", *, max_bytes: int | None = None
         return _read_zip_workbook(data)
     if data.startswith(OLE_MAGIC):
         return _read_ole_workbook(data)
-    if b"\x00" in data[:4096]:
-        raise file_error("无法识别的文件格式，请上传 .xlsx、.xls 或 .csv 文件")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本": UTF-16, tab-separated
+        return [Sheet("CSV", _read_csv(data, encodings=("utf-16",)))]
+    start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        raise file_error(
+            "这是网页（HTML/XML）格式的文件，只是扩展名为 .xls（一些业务系统这样导出）；"
+            "请用 Excel/WPS 打开后“另存为” .xlsx 再导入"
+        )
+    if data.startswith(PICTURE_MAGIC):
+        raise file_error(
+            "无法识别的文件格式：这是图片或 PDF，不是表格；请上传 .xlsx、.xls 或 .csv 文件（纸质表请录入填报模板）"
+        )
+    sample = data[:4096]
+    if b"\x00" in sample:
+        if sample.count(b"\x00") > len(sample) // 3 or not looks_like_text(sample.replace(b"\x00", b"")):
+            raise file_error("无法识别的文件格式，请上传 .xlsx、.xls 或 .csv 文件")
+        raise file_error(
+            "文件中夹杂大量空字符（NUL），不是正常的表格或文本文件；请用 Excel/WPS 打开后另存为 .xlsx 或 UTF-8 编码的 CSV"
+        )
     return [Sheet("CSV", _read_csv(data))]
+
+
+BROKEN_ZIP = (
+    "文件已损坏（压缩包结构不完整，可能没有下载或复制完整），请在 Excel 或 WPS 中重新打开并另存为 .xlsx"
+)
+
+
+def looks_like_text(sample: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 3:  # only a character cut at the sample's end
+                return True
+    return False
 
 
 def _read_zip_workbook(data: bytes) -> list[Sheet]:
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except zipfile.BadZipFile:
-        raise file_error(
-            "文件已损坏（压缩包结构不完整），请在 Excel 或 WPS 中重新打开并另存为 .xlsx"
-        ) from None
+        return _read_checked_zip(data)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise file_error(BROKEN_ZIP) from None
+
+
+def _read_checked_zip(data: bytes) -> list[Sheet]:
+    names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     if "word/document.xml" in names:
         raise file_error("这是一个 Word 文档（.docx），不是表格，请上传 Excel/WPS 表格文件")
     if "xl/workbook.xml" not in names and "content.xml" not in names:
@@ -103,9 +140,18 @@ def _refuse_huge_sheets(archive: zipfile.ZipFile) -> None:
                 )
 
 
+def ole_stream_named(data: bytes, name: str) -> bool:
+    """Whether a Compound File's directory names a stream (names are stored in UTF-16)."""
+    return name.encode("utf-16-le") in data
+
+
 def _read_ole_workbook(data: bytes) -> list[Sheet]:
-    if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[:65536]:
+    if ole_stream_named(data, "EncryptedPackage"):
         raise file_error("文件设置了打开密码，系统无法读取；请在 Excel/WPS 中取消密码保护后另存再导入")
+    if ole_stream_named(data, "WordDocument"):
+        raise file_error("这是一个 Word 文档（.doc），不是表格，请上传 Excel/WPS 表格文件")
+    if ole_stream_named(data, "PowerPoint Document"):
+        raise file_error("这是一个 PowerPoint 演示文稿，不是表格，请上传 Excel/WPS 表格文件")
     return _read_with_calamine(data)
 
 
@@ -126,50 +172,82 @@ def _read_with_calamine(data: bytes) -> list[Sheet]:
         if "password" in text.lower() or "encrypt" in text.lower():
             raise file_error("文件设置了密码保护，系统无法读取；请取消密码保护后另存再导入") from None
         raise file_error(
-            f"文件无法作为表格读取（{text[:80]}），请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
+            "文件无法作为表格读取（文件不完整或格式已损坏），请在 Excel/WPS 中打开后另存为 .xlsx 再导入"
         ) from None
 
 
 HIDDEN_ROW = re.compile(rb'<row [^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+ERROR_CELL = re.compile(rb'<c ([^>/]*\bt="e"[^>/]*)>(.*?)</c>', re.S)
+CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
 SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 RELATIONSHIP = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 RELATIONSHIP_REVERSED = re.compile(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def hidden_rows(data: bytes, sheet_name: str) -> list[int]:
-    """The 1-based numbers of the rows hidden in an .xlsx sheet (the reader does not say), read
-    from the sheet's XML in pieces so a 100,000-row sheet costs no more memory than a small one.
-    Other formats give no rows."""
-    if not data.startswith(ZIP_MAGIC):
-        return []
+@dataclass
+class SheetXml:
+    """What the reader does not say about an .xlsx sheet: hidden rows (1-based numbers) and
+    cells holding a formula error, which it gives as empty (0-based row, column → "#REF!")."""
+
+    hidden_rows: list[int] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def scan_sheet_xml(data: bytes, sheet_name: str) -> SheetXml:
+    """Reads the sheet's XML in pieces, so a 100,000-row sheet costs no more memory than a
+    small one. Other formats give nothing."""
+    found = SheetXml()
+    path = _sheet_path(data, sheet_name) if data.startswith(ZIP_MAGIC) else None
+    if path is None:
+        return found
+    tail = b""
+    with zipfile.ZipFile(io.BytesIO(data)).open(path) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<row ")  # a row cut in two is searched with the next piece
+            cut = cut if cut >= 0 else len(text)
+            _scan(text[:cut], found)
+            tail = text[cut:]
+    _scan(tail, found)
+    return found
+
+
+def _scan(text: bytes, found: SheetXml) -> None:
+    found.hidden_rows += [int(n) for n in HIDDEN_ROW.findall(text)]
+    if b't="e"' not in text:
+        return
+    for attributes, body in ERROR_CELL.findall(text):
+        ref, value = CELL_REF.search(attributes), CELL_VALUE.search(body)
+        if ref and value:
+            found.errors[int(ref.group(2)) - 1, column_index(ref.group(1).decode())] = value.group(1).decode()
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _sheet_path(data: bytes, sheet_name: str) -> str | None:
     archive = zipfile.ZipFile(io.BytesIO(data))
     try:
         workbook = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
     except KeyError:
-        return []
+        return None
     ids = {html.unescape(n.decode()): rid for n, rid in SHEET_ENTRY.findall(workbook)}
     targets = dict(RELATIONSHIP.findall(rels)) | {i: t for t, i in RELATIONSHIP_REVERSED.findall(rels)}
     target = targets.get(ids.get(sheet_name, b""))
     if target is None:
-        return []
+        return None
     path = target.decode().lstrip("/")
-    path = path if path.startswith("xl/") else f"xl/{path}"
-    found: list[int] = []
-    tail = b""
-    with archive.open(path) as f:
-        while chunk := f.read(1 << 20):
-            text = tail + chunk
-            cut = text.rfind(b"<row ")  # a row tag cut in two is searched with the next piece
-            cut = cut if cut >= 0 else len(text)
-            found += [int(n) for n in HIDDEN_ROW.findall(text[:cut])]
-            tail = text[cut:]
-    found += [int(n) for n in HIDDEN_ROW.findall(tail)]
-    return found
+    return path if path.startswith("xl/") else f"xl/{path}"
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):
+def _read_csv(data: bytes, encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")) -> list[list[Any]]:
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break

@@ -109,9 +109,8 @@ class Brief:
 def problem_counts(plan: Plan, day: datetime.date, region: Region, user: Any) -> list[tuple[str, int]]:
     counts: Counter[str] = Counter()
     in_scope = plan_enterprises(plan, day).in_region(region.path).visible_to(user)
-    for tags in Report.objects.filter(enterprise__in=in_scope, date=day).values_list(
-        "problem_tags", flat=True
-    ):
+    reports = Report.objects.filter(enterprise__in=in_scope, date=day).exclude(problem_tags=[])
+    for tags in reports.values_list("problem_tags", flat=True):  # only the reports that name one
         counts.update(tags or [])
     return [(PROBLEM_TAGS.get(key, key), n) for key, n in counts.most_common(6)]
 

@@ -172,7 +172,7 @@ def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
     """Rules no confirmation can override."""
     errors = []
     if v.get("resumed") is None:
-        errors.append(Problem("resumed", "请选择是否已开复工"))
+        errors.append(Problem("resumed", "请选择或填写是否已开复工（是/否）"))
     for name in ("baseline_headcount", "reported_back", "isolated", "on_duty"):
         if v.get(name) is None:
             errors.append(Problem(name, f"请填写{LABELS[name]}（没有请填0）"))
@@ -192,14 +192,16 @@ def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
     if not v["resumed"]:
         if on_duty:
             errors.append(
-                Problem("on_duty", f"未复工企业的实际上岗人数应为0，现为{on_duty}；如已复工请选择“已复工”")
+                Problem(
+                    "on_duty", f"未复工企业的实际上岗人数应为0，现为{on_duty}；如已复工请改为“是”（已复工）"
+                )
             )
         if v.get("capacity_pct"):
             errors.append(Problem("capacity_pct", f"未复工企业的产能恢复比例应为0，现为{v['capacity_pct']}%"))
     resumed_on = v.get("resumed_on")
     if resumed_on and not v["resumed"]:
         errors.append(
-            Problem("resumed_on", f"未复工企业不应填写复工日期（{resumed_on}）；如已复工请选择“已复工”")
+            Problem("resumed_on", f"未复工企业不应填写复工日期（{resumed_on}）；如已复工请改为“是”（已复工）")
         )
     if resumed_on and resumed_on > day:
         errors.append(Problem("resumed_on", f"复工日期{resumed_on}晚于填报日期{day}，请核对"))

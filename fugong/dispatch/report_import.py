@@ -58,6 +58,7 @@ class Table:
     sheet: tables.Sheet
     header: tables.Header
     extra_keys: dict[str, dict[str, Any]]  # column field "extra:<key>" → the plan's spec
+    xml: tables.SheetXml = field(default_factory=tables.SheetXml)
 
 
 @dataclass
@@ -109,7 +110,13 @@ class ReportImportResult:
         return [o for o in self.outcomes if o.status == "rejected"]
 
     def summary(self) -> str:
-        verb = "导入完成" if self.written else "试导入（未写入）"
+        verb = (
+            "导入完成"
+            if self.written
+            else "试导入（未写入）"
+            if self.dry_run
+            else "未导入（有被拒绝的行，未写入任何数据）"
+        )
         return (
             f"{verb}：{self.day:%Y年%m月%d日}“{self.plan.title}”，共{len(self.outcomes)}行，"
             f"导入{self.count('imported')}行，无变化{self.count('unchanged')}行，"
@@ -140,6 +147,7 @@ def check_import_reports(
     table = find_table(sheets, plan)
     refuse_hidden_and_merged(data, table)
     rows = list(tables.data_rows(table.sheet.rows, table.header))
+    show_formula_errors(table, rows, table.xml.errors)
     if not rows:
         raise tables.file_error(f"工作表“{table.sheet.name}”的表头下面没有企业数据行，请填写后再导入")
     result = ReportImportResult(plan, day, region, table.sheet.name, dry_run, table=table)
@@ -197,29 +205,33 @@ def find_table(sheets: list[tables.Sheet], plan: Plan) -> Table:
     for sheet in sheets:
         if not sheet.visible or sheet.name == META_SHEET:
             continue
-        header = tables.locate_header(sheet.rows, aliases, required=("uscc", "name"))
+        header = tables.locate_header(sheet.rows, aliases, required=("uscc", "name", *REQUIRED_COLUMNS))
         if header is None or not any(f in header.columns for f in REPORT_FIELDS):
             continue
         missing = [COLUMNS_BY_FIELD[f].header for f in REQUIRED_COLUMNS if f not in header.columns]
         if "uscc" not in header.columns and "name" not in header.columns:
-            missing.insert(0, "统一社会信用代码")
+            missing.insert(0, "统一社会信用代码（没有代码时至少要有“企业名称”）")
         if missing:
             raise tables.file_error(
                 f"工作表“{sheet.name}”缺少“{'”“'.join(missing)}”列；请使用调度填报模板，或在表头补上这些列"
             )
         return Table(sheet, header, extra_keys)
-    names = "、".join(f"“{s.name}”" for s in sheets if s.visible and s.name != META_SHEET)
+    shown = [s for s in sheets if s.visible and s.name != META_SHEET]
+    if not any(any(not cells.is_blank(c) for c in row) for s in shown for row in s.rows):
+        raise tables.file_error("文件中没有任何数据（工作表都是空的），请确认选对了文件并已保存")
+    names = "、".join(f"“{s.name}”" for s in shown)
     raise tables.file_error(
         f"在工作表{names}的前10行中找不到填报表头（需有“统一社会信用代码”“是否复工”“报到人数”“实际上岗”等列）；"
-        "请确认上传的是企业复工填报表，而不是其他表格"
+        "请确认上传的是企业复工填报表，而不是其他表格；如果表头显示为乱码，多半是 CSV 的文字编码不对，请另存为 UTF-8 或 GBK 编码"
     )
 
 
 def refuse_hidden_and_merged(data: bytes, table: Table) -> None:
     """Hidden rows would be imported unseen, and a merged cell fills only its first row: both are
     refused before anything is read, with the rows to fix."""
+    table.xml = tables.scan_sheet_xml(data, table.sheet.name)
     first_data_row = table.header.row_index + 2  # 1-based number of the row below the header
-    hidden = [n for n in tables.hidden_rows(data, table.sheet.name) if n >= first_data_row]
+    hidden = [n for n in table.xml.hidden_rows if n >= first_data_row]
     if hidden:
         shown = "、".join(str(n) for n in hidden[:10]) + ("等" if len(hidden) > 10 else "")
         raise tables.file_error(
@@ -232,6 +244,18 @@ def refuse_hidden_and_merged(data: bytes, table: Table) -> None:
                 f"工作表“{table.sheet.name}”第{top + 1}至{bottom + 1}行的{column_letter(left)}列是合并单元格，"
                 "合并后只有第一行有值；请取消合并，并在每一行分别填写"
             )
+
+
+def show_formula_errors(
+    table: Table, rows: list[tuple[int, Sequence[Any]]], errors: dict[tuple[int, int], str]
+) -> None:
+    """Puts "#REF!" and the like back where the reader left the cell empty, so the row is
+    refused with the error the clerk sees in the cell, not as a blank."""
+    by_number = dict(rows) if errors else {}
+    for (index, col), text in errors.items():
+        row = by_number.get(index + 1)
+        if isinstance(row, list) and col < len(row):
+            row[col] = text
 
 
 def capacity_as_ratios(rows: list[tuple[int, Sequence[Any]]], table: Table) -> bool:
@@ -327,6 +351,12 @@ class Importer:
         for number, raw in parsed:
             name = safe_text(raw.get("name")) or ""
             outcome = outcomes[number] = RowOutcome(number, "", name)
+            if isinstance(raw.get("uscc"), float | int) and not isinstance(raw.get("uscc"), bool):
+                outcome.reject(
+                    f"统一社会信用代码被 Excel 存成了数字（{raw['uscc']}），末几位已经丢失；"
+                    "请把该列设为“文本”格式，重新填写完整的18位代码"
+                )
+                continue
             try:
                 code = outcome.uscc = normalize_uscc(cells.clean_text(raw.get("uscc"), max_length=40) or "")
             except cells.CellError as exc:
