@@ -14,6 +14,8 @@ from fugong.core.models import AuditEvent
 
 def plain(value: Any) -> Any:
     """A JSON-friendly form of a field value (for the old → new record)."""
+    if value is None or type(value) in (str, int, bool, float):  # most values, checked first
+        return value
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime | datetime.time | decimal.Decimal):
@@ -25,11 +27,12 @@ def plain(value: Any) -> Any:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields whose plain values differ."""
-    return {
-        key: [plain(before.get(key)), plain(after.get(key))]
-        for key in after
-        if plain(before.get(key)) != plain(after.get(key))
-    }
+    changes = {}
+    for key in after:
+        old, new = plain(before.get(key)), plain(after.get(key))
+        if old != new:
+            changes[key] = [old, new]
+    return changes
 
 
 def record(

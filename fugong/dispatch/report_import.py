@@ -30,7 +30,7 @@ from fugong.core.access import Action
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
 from fugong.core.uscc import normalize_uscc, uscc_problem
-from fugong.dispatch import actions
+from fugong.dispatch import actions, rollups
 from fugong.dispatch.fields import LABELS, REPORT_FIELDS, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report
 from fugong.dispatch.periods import lock_date
@@ -42,7 +42,7 @@ from fugong.dispatch.report_sheet import (
     read_meta,
 )
 from fugong.dispatch.selection import plan_covers
-from fugong.enterprises.models import Enterprise
+from fugong.enterprises.models import Enterprise, load_sector_names
 from fugong.regions.models import Region
 
 Progress = Callable[[int, int], None]
@@ -153,13 +153,14 @@ def check_import_reports(
     result = ReportImportResult(plan, day, region, table.sheet.name, dry_run, table=table)
     importer = Importer(user, plan, day, region, table, confirm_warnings, channel, now)
     importer.capacity_ratios = capacity_as_ratios(rows, table)
+    pending = rollups.Pending()  # the roll-up deltas of every chunk, added once at the end
     with transaction.atomic():
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             outcomes, accepted = importer.check_chunk(chunk, lock=not dry_run)
             result.outcomes += outcomes
             if accepted and not dry_run and not result.rejected:
-                actions.do_submit_reports(user, day, accepted, channel=channel, now=now)
+                actions.do_submit_reports(user, day, accepted, channel=channel, now=now, pending=pending)
             if progress:
                 progress(start + len(chunk), len(rows))
         if not any(o.status != "skipped" for o in result.outcomes):
@@ -167,7 +168,9 @@ def check_import_reports(
                 f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
             )
         result.written = not dry_run and not result.rejected
-        if not result.written:
+        if result.written:
+            pending.flush()
+        else:
             transaction.set_rollback(True)  # rows written before a later chunk's rejection
     return result
 
@@ -315,7 +318,7 @@ class Importer:
         qs = Enterprise.objects.visible_to(self.user, Action.REPORT)
         if self.region is not None:
             qs = qs.in_region(self.region.path)
-        return qs.select_related("region", "industry").prefetch_related("sectors")
+        return qs.select_related("region", "industry")
 
     def check_chunk(
         self, chunk: Sequence[tuple[int, Sequence[Any]]], *, lock: bool
@@ -376,8 +379,9 @@ class Importer:
                 outcome.reject("缺少统一社会信用代码和企业名称，无法确定是哪家企业；请补填统一社会信用代码")
         by_code = {e.uscc: e for e in self.reportable().filter(uscc__in=codes.values())}
         by_name: dict[str, list[Enterprise]] = defaultdict(list)
-        for e in self.reportable().filter(name__in=names.values()):
+        for e in self.reportable().filter(name__in=names.values()) if names else ():
             by_name[e.name].append(e)
+        load_sector_names([*by_code.values(), *(e for group in by_name.values() for e in group)])
         where = f"{self.region.name}内" if self.region else "您可填报的企业中"
         found: dict[int, tuple[Enterprise | None, RowOutcome]] = {}
         for number, outcome in outcomes.items():

@@ -164,7 +164,7 @@ def status_from(
     enterprise: Enterprise, values: dict[str, Any] | None, report_date: datetime.date | None
 ) -> figures.Status:
     report = None if values is None else {**values, "date": report_date}
-    sectors = tuple(sorted(s.name for s in enterprise.sectors.all()))
+    sectors = enterprise.sector_names()
     return figures.status_of(enterprise, report, sectors)
 
 
@@ -189,10 +189,12 @@ def apply_submission(
     apply_submissions(day, [Change(enterprise, before, after, plans)])
 
 
-def apply_submissions(day: datetime.date, changes: list[Change]) -> None:
+def apply_submissions(day: datetime.date, changes: list[Change], pending: Pending | None = None) -> None:
     """Adds each submission's delta to every built day it affects; call inside the writing
     transaction. A new status holds from `day` until the enterprise's next report. A few queries
-    for the whole batch (a spreadsheet import passes a thousand rows at once)."""
+    for the whole batch. With `pending`, the deltas are only summed into it, for the caller to
+    flush once (an import of many chunks); the plans stay locked until the transaction ends."""
+    target = pending if pending is not None else Pending()
     plans = {plan.pk: plan for change in changes for plan in change.plans}
     built: dict[int, list[datetime.date]] = {}
     for plan_id in sorted(plans):  # one order for every writer, so two batches cannot deadlock
@@ -200,6 +202,7 @@ def apply_submissions(day: datetime.date, changes: list[Change]) -> None:
         days = list(RollupDay.objects.filter(plan_id=plan_id, date__gte=day).values_list("date", flat=True))
         if days:
             built[plan_id] = sorted(days)
+            target.plans[plan_id] = plans[plan_id]
     if not built:
         return
     ids = [c.enterprise.pk for c in changes]
@@ -210,9 +213,6 @@ def apply_submissions(day: datetime.date, changes: list[Change]) -> None:
         .values_list("enterprise_id", "first")
     )
     earlier = latest_before(day, [c.enterprise.pk for c in changes if c.before is None])
-    sums: dict[tuple[int, datetime.date, str, str, str], Vector] = defaultdict(
-        lambda: dict.fromkeys(FIELDS, 0)
-    )
     for change in changes:
         e = change.enterprise
         until = next_report.get(e.pk, datetime.date.max)
@@ -223,18 +223,42 @@ def apply_submissions(day: datetime.date, changes: list[Change]) -> None:
             if not days:
                 continue
             previous = before_status(e, day, change.before, plan, earlier.get(e.pk))
-            codes = nodes_of(e.region.path, plan.owner_region.path)
             for t in days:
                 old_share, new_share = contribution(previous, t), contribution(new, t)
-                delta = {n: new_share[n] - old_share[n] for n in FIELDS}
-                if not any(delta.values()):
-                    continue
-                for code in codes:
+                delta = [new_share[n] - old_share[n] for n in FIELDS]
+                if any(delta):
                     for dimension, member in members:
-                        row = sums[plan.pk, t, code, dimension, member]
-                        for n in FIELDS:
-                            row[n] += delta[n]
-    add_deltas(sums)
+                        target.add((plan.pk, t, e.region.path, dimension, member), delta)
+    if pending is None:
+        target.flush()
+
+
+class Pending:
+    """Deltas summed per plan, day, enterprise region and group, then added to the rows of that
+    region and its ancestors by one batch of UPDATEs."""
+
+    def __init__(self) -> None:
+        self.plans: dict[int, Plan] = {}
+        self.sums: dict[tuple[int, datetime.date, str, str, str], list[Any]] = {}
+
+    def add(self, key: tuple[int, datetime.date, str, str, str], delta: list[Any]) -> None:
+        row = self.sums.get(key)
+        if row is None:
+            self.sums[key] = list(delta)
+        else:
+            for i, value in enumerate(delta):
+                row[i] += value
+
+    def flush(self) -> None:
+        rows: dict[tuple[int, datetime.date, str, str, str], list[Any]] = {}
+        for (plan_id, day, path, dimension, member), delta in self.sums.items():
+            for code in nodes_of(path, self.plans[plan_id].owner_region.path):
+                key = (plan_id, day, code, dimension, member)
+                row = rows.setdefault(key, [0] * len(FIELDS))
+                for i, value in enumerate(delta):
+                    row[i] += value
+        add_deltas(rows)
+        self.sums.clear()
 
 
 def latest_before(day: datetime.date, enterprise_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -267,7 +291,7 @@ def before_status(
     return status_from(enterprise, earlier, earlier["date"])
 
 
-def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], Vector]) -> None:
+def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], list[Any]]) -> None:
     """One UPDATE per touched roll-up row, sent as a batch. The rows exist: a day is built with a
     row for every node and group of every enterprise in scope, and a report changes neither."""
     if not sums:
@@ -277,7 +301,7 @@ def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], Vector]) -> 
     where = " AND ".join(f"{quote(c)} = %s" for c in ("plan_id", "date", "region_id", "dimension", "member"))
     sql = f"UPDATE {quote(Rollup._meta.db_table)} SET {assignments} WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[*(delta[n] for n in FIELDS), *key] for key, delta in sums.items()])
+        cursor.executemany(sql, [[*delta, *key] for key, delta in sums.items()])
 
 
 def invalidate() -> None:

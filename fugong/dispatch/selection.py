@@ -59,7 +59,7 @@ def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
         return False
     if selector.get("regions") and not any(path.startswith(p) for p in region_paths(selector["regions"])):
         return False
-    if selector.get("sectors") and not {s.name for s in enterprise.sectors.all()} & set(selector["sectors"]):
+    if selector.get("sectors") and not set(enterprise.sector_names()) & set(selector["sectors"]):
         return False
     if selector.get("tiers") and enterprise.tier not in selector["tiers"]:
         return False
