@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fugong.enterprises",
     "fugong.dispatch",
     "fugong.notify",
+    "fugong.problems",
     "fugong.demo",
 ]
 

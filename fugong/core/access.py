@@ -70,6 +70,9 @@ class Scope:
     department_ids: frozenset[int] = frozenset()
     user_id: int | None = None  # for things that belong to a person (their jobs, their tokens)
     own_enterprise_ids: frozenset[int] = frozenset()  # where the user is the enterprise's own reporter
+    # subtrees reached only through a handler's department: enough to see the region's
+    # enterprises, not every problem in it (a handler sees what is dispatched to them)
+    department_only_paths: frozenset[str] = frozenset()
 
     def grant(self, action: str) -> Grant:
         return self.grants.get(action, Grant())
@@ -119,6 +122,8 @@ def _compute_scope(user: User) -> Scope:
     enterprises: dict[str, set[int]] = {}
     departments: set[int] = set()
     own: set[int] = set()
+    handler_paths: set[str] = set()
+    other_paths: set[str] = set()
     memberships = Membership.objects.filter(user=user, active=True).select_related("region", "department")
     for m in memberships:
         actions = ROLE_ACTIONS[m.role]
@@ -129,6 +134,8 @@ def _compute_scope(user: User) -> Scope:
         if m.role == Role.REPORTER and m.enterprise_id:
             own.add(m.enterprise_id)
         region = m.region or (m.department.region if m.department else None)
+        if region is not None and not m.enterprise_id:
+            (handler_paths if m.role == Role.HANDLER else other_paths).add(region.path)
         for action in actions:
             if m.enterprise_id:
                 enterprises.setdefault(action, set()).add(m.enterprise_id)
@@ -146,6 +153,7 @@ def _compute_scope(user: User) -> Scope:
         department_ids=frozenset(departments),
         user_id=user.pk,
         own_enterprise_ids=frozenset(own),
+        department_only_paths=frozenset(handler_paths - other_paths),
     )
 
 

@@ -42,3 +42,43 @@ def working_days(start: datetime.date, end: datetime.date) -> set[datetime.date]
             days.add(day)
         day += datetime.timedelta(days=1)
     return days
+
+
+# Work-order clocks count working time: every hour of a working day counts, rest days do not.
+# So "1 working day" from Friday 10:00 ends on Monday 10:00, and from Saturday 10:00 it ends at
+# the end of Monday (the clock starts when the next working day does). Times are local.
+DAY = datetime.timedelta(days=1)
+MAX_SPAN_DAYS = 400  # a limit far beyond any real one; guards against a calendar with no working days
+
+
+def add_working_time(start: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+    """The moment `duration` of working time after `start` (an aware datetime)."""
+    zone = start.tzinfo
+    assert zone is not None, "work-order clocks need aware datetimes"
+    working = working_days(start.date(), start.date() + datetime.timedelta(days=MAX_SPAN_DAYS))
+    left, moment = duration, start
+    while left > datetime.timedelta(0):
+        day_end = datetime.datetime.combine(moment.date() + DAY, datetime.time(0), tzinfo=zone)
+        if moment.date() in working:
+            if moment + left <= day_end:
+                return moment + left
+            left -= day_end - moment
+        moment = day_end
+        if moment.date() > start.date() + datetime.timedelta(days=MAX_SPAN_DAYS):
+            raise ValueError("工作日历中找不到足够的工作日，请检查日历调整表")
+    return moment
+
+
+def working_time_between(start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+    """The working time in [start, end) (zero when end is not after start)."""
+    if end <= start:
+        return datetime.timedelta(0)
+    zone = start.tzinfo
+    working = working_days(start.date(), end.date())
+    total, moment = datetime.timedelta(0), start
+    while moment < end:
+        day_end = min(datetime.datetime.combine(moment.date() + DAY, datetime.time(0), tzinfo=zone), end)
+        if moment.date() in working:
+            total += day_end - moment
+        moment = day_end
+    return total

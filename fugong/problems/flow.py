@@ -1,0 +1,101 @@
+"""Which moves a work order allows, from which statuses, and who may make each.
+
+The table is the whole state machine: `actions.do_transition` refuses anything not in it with
+409 and the list of what is allowed, so pages, the API and jobs share one rule.
+
+    待受理 ─派单→ 已派单(待签收) ─签收→ 办理中 ─答复→ 已答复 ─回访审核→ 待评价 ─评价→ 已办结
+       ↑            │退单(理由)              │延期/补充材料(暂停计时)      │不满意: 重办 → 办理中
+       └────────────┘                      ↓                            (超过次数则提级)
+    提级: 上一级（或工作专班）重新受理；督办/催办: 记录并提醒；并单: 并入主单，随主单答复
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from fugong.core.access import Action, scope_for
+from fugong.problems.models import OPEN_STATUSES, Problem, Status
+
+MAX_REDOS = 2  # a third dissatisfied rating escalates instead of going back to the same unit
+
+
+@dataclass(frozen=True)
+class Move:
+    label: str
+    sources: tuple[str, ...]
+    actors: tuple[str, ...]  # dispatcher | leader | handler | assist | enterprise
+    note_required: bool = False
+
+
+MOVES: dict[str, Move] = {
+    "dispatch": Move("派单", (Status.PENDING,), ("dispatcher",)),
+    "sign": Move("签收", (Status.DISPATCHED,), ("handler",)),
+    "return": Move("退单", (Status.DISPATCHED,), ("handler",), note_required=True),
+    "contact": Move("首次响应", (Status.HANDLING,), ("handler",)),
+    "request_info": Move("请企业补充材料", (Status.HANDLING,), ("handler",), note_required=True),
+    "provide_info": Move("企业补充材料", (Status.HANDLING,), ("enterprise",), note_required=True),
+    "request_extension": Move("申请延期", (Status.HANDLING,), ("handler",), note_required=True),
+    "approve_extension": Move("同意延期", (Status.HANDLING,), ("dispatcher",)),
+    "refuse_extension": Move("不同意延期", (Status.HANDLING,), ("dispatcher",), note_required=True),
+    "assist_answer": Move("协办答复", (Status.DISPATCHED, Status.HANDLING), ("assist",), note_required=True),
+    "reply": Move("答复", (Status.HANDLING,), ("handler",), note_required=True),
+    "review": Move("回访审核通过", (Status.REPLIED,), ("dispatcher",)),
+    "reject_reply": Move("答复退回重办", (Status.REPLIED,), ("dispatcher",), note_required=True),
+    "rate": Move("评价", (Status.RATING,), ("enterprise",)),
+    "close": Move("办结（企业逾期未评价）", (Status.RATING,), ("dispatcher",)),
+    "escalate": Move("提级", OPEN_STATUSES, ("dispatcher",), note_required=True),
+    "supervise": Move("督办", OPEN_STATUSES, ("dispatcher", "leader"), note_required=True),
+    "urge": Move("催办", OPEN_STATUSES, ("dispatcher", "leader")),
+    "merge": Move("并单", (Status.PENDING, Status.DISPATCHED, Status.HANDLING), ("dispatcher",)),
+}
+
+
+def roles_of(user: Any, problem: Problem) -> set[str]:
+    """What the user is to this problem. Dispatchers act at the level that holds it (after 提级
+    the higher level does); anyone who can read its region may supervise."""
+    scope = scope_for(user)
+    roles = set()
+    if scope.covers_path(Action.CHANGE, problem.level_region.path):
+        roles.add("dispatcher")
+    enterprise_path = problem.enterprise.region.path
+    if scope.covers_path(Action.VIEW, enterprise_path) and enterprise_path not in scope.department_only_paths:
+        roles.add("leader")
+    if problem.lead_department_id in scope.department_ids and scope.allows(Action.HANDLE):
+        roles.add("handler")
+    if scope.department_ids and scope.allows(Action.HANDLE):
+        if any(a.department_id in scope.department_ids for a in problem.assists.all()):
+            roles.add("assist")
+    if problem.enterprise_id in scope.grant(Action.REPORT).enterprise_ids:
+        roles.add("enterprise")
+    if scope.everything:
+        roles |= {"dispatcher", "leader", "handler", "enterprise"}
+    return roles
+
+
+def blocked(problem: Problem, action: str, now: datetime.datetime) -> str | None:
+    """Why a move the table allows cannot be made now (beyond status and actor), or None."""
+    paused = problem.paused_at is not None
+    if action in ("request_info", "request_extension") and paused:
+        return "计时已暂停（等待延期审批或企业补充材料），请先处理完再申请"
+    if action == "provide_info" and problem.pause_reason != "enterprise":
+        return "承办单位没有请企业补充材料"
+    if action in ("approve_extension", "refuse_extension") and problem.pause_reason != "extension":
+        return "没有待审批的延期申请"
+    if action == "reply" and paused:
+        return "计时暂停中，请先处理延期申请或等企业补充材料后再答复"
+    if action == "return" and problem.insisted:
+        return "调度员已坚持派单，不能再次退单，请签收办理"
+    if action == "return" and problem.sign_due_at and now > problem.sign_due_at:
+        return "已超过签收时限，不能再退单；请签收办理，确需他人办理的请在答复中说明或申请提级"
+    return None
+
+
+def allowed(user: Any, problem: Problem, now: datetime.datetime) -> list[str]:
+    roles = roles_of(user, problem)
+    return [
+        name
+        for name, move in MOVES.items()
+        if problem.status in move.sources and roles & set(move.actors) and blocked(problem, name, now) is None
+    ]
