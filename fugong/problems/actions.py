@@ -227,7 +227,7 @@ def apply_dispatch(
     user: Any, p: Problem, params: dict[str, Any], note: str, now: datetime.datetime
 ) -> dict[str, Any]:
     lead = department_in(user, p, params.get("department"), "主办单位")
-    insist = bool(params.get("insist")) and p.returns > 0 and p.lead_department_id == lead.pk
+    insist = bool(params.get("insist")) and p.returns > 0  # after a return: no second one
     assists = [department_in(user, p, d, "协办单位") for d in params.get("assists") or []]
     p.lead_department, p.status, p.dispatched_at, p.insisted = lead, Status.DISPATCHED, now, insist
     p.sign_due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "sign"))
