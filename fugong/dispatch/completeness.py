@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from fugong.accounts.models import Membership
 from fugong.core.access import Action, Role, scope_for
 from fugong.core.errors import NotFound
 from fugong.dispatch.models import Plan, Report
-from fugong.dispatch.periods import Period, is_reporting_day, period_of
+from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 from fugong.enterprises.models import Enterprise, EnterpriseQuerySet
 from fugong.regions.models import Region, access_node
@@ -111,21 +111,18 @@ def expected_enterprises(plan: Plan, day: datetime.date, region: Region, user: A
     return plan_enterprises(plan, day).in_region(region.path).visible_to(user)
 
 
-def with_period_report(qs: EnterpriseQuerySet, period: Period) -> EnterpriseQuerySet:
-    return qs.annotate(
-        rep=FilteredRelation("reports", condition=Q(reports__date__range=(period.start, period.end)))
-    )
-
-
 def completeness(plan: Plan, day: datetime.date, region: Region, user: Any) -> Node:
     period = period_of(plan, day)
+    # EXISTS per enterprise rather than a join counted DISTINCT: half the time on a province
+    reports = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
     rows = (
-        with_period_report(expected_enterprises(plan, day, region, user), period)
+        expected_enterprises(plan, day, region, user)
+        .annotate(sent=Exists(reports), in_time=Exists(reports.filter(received_at__lt=period.deadline)))
         .values("region_id")
         .annotate(
-            expected=Count("pk", distinct=True),
-            submitted=Count("pk", distinct=True, filter=Q(rep__id__isnull=False)),
-            on_time=Count("pk", distinct=True, filter=Q(rep__received_at__lt=period.deadline)),
+            expected=Count("pk"),
+            submitted=Count("pk", filter=Q(sent=True)),
+            on_time=Count("pk", filter=Q(in_time=True)),
         )
     )
     by_leaf = {r["region_id"]: Tally(r["expected"], r["submitted"], r["on_time"]) for r in rows}
