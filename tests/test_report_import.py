@@ -234,3 +234,71 @@ def test_a_percentage_formatted_column_reads_1_as_100_percent(world: World, plan
     capacities = dict(Report.objects.values_list("enterprise__name", "capacity_pct"))
     assert capacities[world.enterprise("nanguan").name] == Decimal(100)
     assert capacities[world.enterprise("gaoxin").name] == Decimal(80)
+
+
+def test_columns_the_sheet_lacks_keep_what_the_enterprise_entered(world: World, plan: Plan) -> None:
+    from tests.test_reports import figures as report_figures
+    from tests.test_reports import submit
+
+    submit(world, "reporter", report_figures(measures=["masks"], problems="口罩不足", suggestions="请协调"))
+    county_sheet = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "70%")]))
+    assert run(world, plan, county_sheet, confirm_warnings=True).written
+    report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
+    assert (report.measures, report.problems, report.suggestions) == (["masks"], "口罩不足", "请协调")
+    assert report.capacity_pct == Decimal(70)
+
+
+@pytest.mark.parametrize(
+    ("cells_in_column", "expected"),
+    [
+        ([0.005, 0.8], [Decimal("0.50"), Decimal(80)]),  # a column of ratios: 0.5% and 80%
+        ([0.5, 80], [Decimal("0.50"), Decimal(80)]),  # points: 0.5 stays half a point
+        ([1, 0], [Decimal(1), Decimal(0)]),  # only 0 and 1: points (1%), not 100%
+        (["65%", 0.5], [Decimal(65), Decimal(50)]),  # a typed sign is read as written
+    ],
+)
+def test_capacity_cells_are_read_by_the_columns_kind(
+    world: World, plan: Plan, cells_in_column: list[Any], expected: list[Decimal]
+) -> None:
+    rows = [
+        row(world, key, "是", 480, 300, 10, 10, value)
+        for key, value in zip(["nanguan", "gaoxin"], cells_in_column, strict=True)
+    ]
+    rows[1][3:7] = [60, 50, 0, 10]
+    assert run(world, plan, sheets.xlsx(("调度表", [HEADER, *rows]))).written
+    stored = dict(Report.objects.values_list("enterprise__name", "capacity_pct"))
+    assert [stored[world.enterprise(k).name] for k in ("nanguan", "gaoxin")] == expected
+
+
+def test_hidden_empty_rows_below_the_table_do_not_matter(world: World, plan: Plan) -> None:
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet("调度表")
+    for r, values in enumerate([HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]):
+        sheet.write_row(r, 0, values)
+    for r in range(5, 8):
+        sheet.set_row(r, None, None, {"hidden": True})
+    book.close()
+    assert run(world, plan, buffer.getvalue()).written
+
+
+def test_a_template_of_a_plan_the_user_cannot_see_is_not_named(world: World, plan: Plan) -> None:
+    secret = Plan.objects.create(title="吉林市内部专项调度", owner_region_id="220200", start_date=DAY)
+    meta = [["version", "1"], ["plan", secret.pk], ["date", DAY.isoformat()], ["region", "220200"]]
+    data = sheets.xlsx(
+        ("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]), ("_fugong", meta)
+    )
+    with pytest.raises(ValidationFailed) as error:
+        run(world, plan, data, persona="changchun")
+    assert "吉林市内部专项调度" not in error.value.message and f"编号{secret.pk}" in error.value.message
+
+
+def test_an_unchanged_row_stays_unchanged_even_when_it_needs_confirming(world: World, plan: Plan) -> None:
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 500, 0, 280, "65%")]))
+    assert run(world, plan, data, confirm_warnings=True).written
+    again = run(world, plan, data)  # no confirmation this time: nothing would change anyway
+    assert [o.status for o in again.outcomes] == ["unchanged"]

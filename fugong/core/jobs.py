@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from fugong.core.errors import DomainError
@@ -91,7 +91,21 @@ def claim_next(now: datetime | None = None) -> Job | None:
 
 
 def set_progress(job: Job, done: int, total: int) -> None:
-    Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+    """Written where the job's page can see it at once: a long import runs in one transaction,
+    so on PostgreSQL its progress goes through a connection of its own (SQLite has one writer:
+    there the page sees the progress when the work commits)."""
+    if not (connection.in_atomic_block and connection.vendor == "postgresql"):
+        Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {side.ops.quote_name(Job._meta.db_table)} SET progress_done = %s, progress_total = %s WHERE id = %s",
+                [done, total, job.pk],
+            )
+    finally:
+        side.close()
 
 
 def run_one(now: datetime | None = None) -> bool:

@@ -232,9 +232,10 @@ def column_index(letters: str) -> int:
 
 def _sheet_path(data: bytes, sheet_name: str) -> str | None:
     archive = zipfile.ZipFile(io.BytesIO(data))
+    names = {name.lower(): name for name in archive.namelist()}
     try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+        workbook = archive.read(names["xl/workbook.xml"])
+        rels = archive.read(names["xl/_rels/workbook.xml.rels"])
     except KeyError:
         return None
     ids = {html.unescape(n.decode()): rid for n, rid in SHEET_ENTRY.findall(workbook)}
@@ -243,7 +244,9 @@ def _sheet_path(data: bytes, sheet_name: str) -> str | None:
     if target is None:
         return None
     path = target.decode().lstrip("/")
-    return path if path.startswith("xl/") else f"xl/{path}"
+    path = path if path.startswith("xl/") else f"xl/{path}"
+    # part names are case-insensitive in a package (Sheet1.xml and sheet1.xml are the same part)
+    return {name.lower(): name for name in archive.namelist()}.get(path.lower())
 
 
 def _read_csv(data: bytes, encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")) -> list[list[Any]]:

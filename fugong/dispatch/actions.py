@@ -181,6 +181,7 @@ def do_submit_report(
     plans = plans if plans is not None else plans_covering(enterprise, day)
     try:
         with transaction.atomic():
+            rollups.lock_plans(p.pk for p in plans)  # plans before rows, as every writer does
             report = Report.objects.select_for_update().filter(enterprise=enterprise, date=day).first()
             created = report is None
             before = {} if report is None else report.values()

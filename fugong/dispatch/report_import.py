@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -47,7 +47,7 @@ from fugong.regions.models import Region
 
 Progress = Callable[[int, int], None]
 CHUNK = 1000
-HISTORY_DAYS = 31  # enough for the warnings (15 earlier values of a daily plan)
+HISTORY_DAYS = 120  # the warnings look at up to 16 earlier reports: 16 weeks of a weekly plan
 FILL_FIELDS = [f for f in REPORT_COLUMNS if f not in ("baseline_headcount",)]
 REQUIRED_COLUMNS = ("resumed", "reported_back", "isolated", "on_duty")
 CONFIRM_HINT = "如核实无误，请勾选“已核实异常数据”后重新导入"
@@ -143,7 +143,7 @@ def check_import_reports(
     now = now or timezone.now()
     check_plan_day(plan, day, timezone.localdate(now))
     sheets = tables.read_sheets(data, filename, max_bytes=settings.FUGONG_MAX_UPLOAD_BYTES)
-    check_meta(sheets, plan, day)
+    check_meta(user, sheets, plan, day)
     table = find_table(sheets, plan)
     refuse_hidden_and_merged(data, table)
     rows = list(tables.data_rows(table.sheet.rows, table.header))
@@ -154,25 +154,45 @@ def check_import_reports(
     importer = Importer(user, plan, day, region, table, confirm_warnings, channel, now)
     importer.capacity_ratios = capacity_as_ratios(rows, table)
     pending = rollups.Pending()  # the roll-up deltas of every chunk, added once at the end
-    with transaction.atomic():
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            outcomes, accepted = importer.check_chunk(chunk, lock=not dry_run)
-            result.outcomes += outcomes
-            if accepted and not dry_run and not result.rejected:
-                actions.do_submit_reports(user, day, accepted, channel=channel, now=now, pending=pending)
-            if progress:
-                progress(start + len(chunk), len(rows))
-        if not any(o.status != "skipped" for o in result.outcomes):
-            raise tables.file_error(
-                f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
-            )
-        result.written = not dry_run and not result.rejected
-        if result.written:
-            pending.flush()
-        else:
-            transaction.set_rollback(True)  # rows written before a later chunk's rejection
+    try:
+        with transaction.atomic():
+            if not dry_run:  # plans before rows, as every writer takes them (rollups.lock)
+                rollups.lock_plans(p.pk for p in importer.plans)
+            write_chunks(importer, rows, result, pending, progress)
+    except IntegrityError:
+        raise tables.file_error(
+            "导入期间有企业通过网页或接口提交了当日填报，本次未写入任何数据；请重新导入（已提交的填报会被表中数据更新）"
+        ) from None
     return result
+
+
+def write_chunks(
+    importer: Importer,
+    rows: list[tuple[int, Sequence[Any]]],
+    result: ReportImportResult,
+    pending: rollups.Pending,
+    progress: Progress | None,
+) -> None:
+    user, day, dry_run = importer.user, importer.day, result.dry_run
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        outcomes, accepted = importer.check_chunk(chunk, lock=not dry_run)
+        result.outcomes += outcomes
+        if accepted and not dry_run and not result.rejected:
+            actions.do_submit_reports(
+                user, day, accepted, channel=importer.channel, now=importer.now, pending=pending
+            )
+        if progress:
+            progress(start + len(chunk), len(rows))
+    if not any(o.status != "skipped" for o in result.outcomes):
+        raise tables.file_error(
+            f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
+        )
+    result.written = not dry_run and not result.rejected
+    if result.written:
+        pending.flush()
+    else:
+        transaction.set_rollback(True)  # rows written before a later chunk's rejection
 
 
 def check_plan_day(plan: Plan, day: datetime.date, today: datetime.date) -> None:
@@ -184,15 +204,16 @@ def check_plan_day(plan: Plan, day: datetime.date, today: datetime.date) -> None
         )
 
 
-def check_meta(sheets: list[tables.Sheet], plan: Plan, day: datetime.date) -> None:
+def check_meta(user: Any, sheets: list[tables.Sheet], plan: Plan, day: datetime.date) -> None:
     """A template knows its plan and date: loading it against others is a mistake worth stopping."""
     meta = read_meta(sheets)
     if meta is None:
         return
     if meta.plan_id != plan.pk:
-        other = Plan.objects.filter(pk=meta.plan_id).values_list("title", flat=True).first()
+        other = Plan.objects.visible_to(user).filter(pk=meta.plan_id).values_list("title", flat=True).first()
+        named = f"调度任务“{other}”" if other else f"另一个调度任务（编号{meta.plan_id}）"
         raise tables.file_error(
-            f"这份表格是调度任务“{other or meta.plan_id}”的填报模板，与所选任务“{plan.title}”不一致；"
+            f"这份表格是{named}的填报模板，与所选任务“{plan.title}”不一致；"
             "请选择对应的调度任务，或下载本任务的模板重新填写"
         )
     if meta.date != day and plan.cadence == Cadence.DAILY:
@@ -234,7 +255,12 @@ def refuse_hidden_and_merged(data: bytes, table: Table) -> None:
     refused before anything is read, with the rows to fix."""
     table.xml = tables.scan_sheet_xml(data, table.sheet.name)
     first_data_row = table.header.row_index + 2  # 1-based number of the row below the header
-    hidden = [n for n in table.xml.hidden_rows if n >= first_data_row]
+    rows = table.sheet.rows
+    hidden = [
+        n
+        for n in table.xml.hidden_rows
+        if n >= first_data_row and n <= len(rows) and any(not cells.is_blank(c) for c in rows[n - 1])
+    ]
     if hidden:
         shown = "、".join(str(n) for n in hidden[:10]) + ("等" if len(hidden) > 10 else "")
         raise tables.file_error(
@@ -263,17 +289,24 @@ def show_formula_errors(
 
 def capacity_as_ratios(rows: list[tuple[int, Sequence[Any]]], table: Table) -> bool:
     """Whether the capacity column holds ratios: a cell formatted as a percentage stores 0.65
-    for 65% and 1 for 100%, which alone could be read as 1%. A column whose numbers are all
-    between 0 and 1 is taken as ratios throughout."""
+    for 65% and 1 for 100%, which alone could be read as 1%. A column whose numbers (written
+    without a % sign) all lie between 0 and 1, at least one strictly, is ratios throughout; one
+    with only 0 and 1, or any number above 1, is percentage points."""
     col = table.header.columns.get("capacity_pct")
     if col is None:
         return False
-    numbers = [
-        r[col]
-        for _, r in rows
-        if col < len(r) and isinstance(r[col], int | float) and not isinstance(r[col], bool)
-    ]
-    return bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(n > 0 for n in numbers)
+    numbers = []
+    for _, row in rows:
+        value = row[col] if col < len(row) else None
+        if cells.is_blank(value) or isinstance(value, bool) or str(value).strip().endswith(("%", "％")):
+            continue
+        try:
+            number = cells.parse_decimal(value, minimum=None, places=4)
+        except cells.CellError:
+            continue
+        if number is not None:
+            numbers.append(number)
+    return bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers)
 
 
 def column_letter(index: int) -> str:
@@ -300,6 +333,7 @@ class Importer:
         now: datetime.datetime,
     ) -> None:
         self.user, self.plan, self.day, self.region = user, plan, day, region
+        self.channel, self.now = channel, now
         self.columns = table.header.columns
         self.extra_keys = table.extra_keys
         self.confirm_warnings = confirm_warnings
@@ -458,17 +492,20 @@ class Importer:
         if self.plan.pk not in {p.pk for p in plans}:
             outcome.reject(f"该企业不在调度任务“{self.plan.title}”{day}的纳入范围内，无需在本表填报")
             return None
-        locked = [p for p in self.locking if p in plans and (p.pk, enterprise.pk) not in self.unlocked]
-        if locked:
-            outcome.reject(f"{day}的填报已锁定（调度任务“{locked[0].title}”），如需修改请联系调度员解锁")
-            return None
         report = self.report_values(raw, enterprise, existing, outcome)
         if report is None:
             return None
-        checked = check_report(report, day, actions.extra_specs_for(plans, day), history)
+        checked = check_report(report, day, self.extra_specs(plans), history)
         if checked.errors:
             for problem in checked.errors:
                 outcome.reject(problem.message)
+            return None
+        if existing is not None and not audit.diff(existing.values(), checked.values):
+            outcome.status = "unchanged"  # before the lock and the warnings: a re-import changes nothing
+            return None
+        locked = [p for p in self.locking if p in plans and (p.pk, enterprise.pk) not in self.unlocked]
+        if locked:
+            outcome.reject(f"{day}的填报已锁定（调度任务“{locked[0].title}”），如需修改请联系调度员解锁")
             return None
         confirmed = [w.code for w in checked.warnings]
         if checked.warnings:
@@ -477,9 +514,6 @@ class Importer:
                 outcome.reject("；".join(messages) + f"（{CONFIRM_HINT}）")
                 return None
             outcome.notes.append("已确认：" + "；".join(messages))
-        if existing is not None and not audit.diff(existing.values(), checked.values):
-            outcome.status = "unchanged"
-            return None
         outcome.status = "imported"
         return actions.Accepted(
             enterprise,
@@ -490,26 +524,48 @@ class Importer:
             plans,
         )
 
+    def extra_specs(self, plans: list[Plan]) -> list[dict[str, Any]]:
+        """The plans' own items; only this sheet's plan's are required here: the sheet has no
+        columns for another plan's, whose stored values are kept."""
+        return [
+            spec if key_in(spec, self.plan) else {**spec, "required": False}
+            for spec in actions.extra_specs_for(plans, self.day)
+        ]
+
     def report_values(
         self, raw: dict[str, Any], enterprise: Enterprise, existing: Report | None, outcome: RowOutcome
     ) -> dict[str, Any] | None:
-        """The row as `check_report` takes it: spreadsheet percentages as points, a plan's own
-        items under "extra", the registry's headcount where the sheet has no 在册员工 column."""
-        report = {f: raw.get(f) for f in REPORT_FIELDS if f in raw}
-        report["extra"] = {spec["key"]: raw.get(key) for key, spec in self.extra_keys.items() if key in raw}
-        if "baseline_headcount" not in raw:
-            report["baseline_headcount"] = (
-                existing.baseline_headcount if existing else enterprise.baseline_headcount
-            )
-        capacity = raw.get("capacity_pct")
-        if self.capacity_ratios and isinstance(capacity, int | float) and not isinstance(capacity, bool):
-            capacity = f"{capacity * 100:.4f}"
-        try:
-            report["capacity_pct"] = cells.parse_percent(capacity, ratios=True)
-        except cells.CellError as exc:
-            outcome.reject(f"{LABELS['capacity_pct']}：{exc}")
-            return None
+        """The row as `check_report` takes it. A column the sheet does not have keeps the stored
+        value (a county's sheet without 措施 must not erase what the enterprise entered); the
+        headcount falls back to the registry's; a plan's own items go under "extra"."""
+        stored = existing.values() if existing is not None else {}
+        report = {f: raw[f] if f in raw else stored.get(f) for f in REPORT_FIELDS if f != "extra"}
+        sheet_extra = {spec["key"]: raw[key] for key, spec in self.extra_keys.items() if key in raw}
+        report["extra"] = {**(stored.get("extra") or {}), **sheet_extra}
+        if report.get("baseline_headcount") is None and "baseline_headcount" not in raw:
+            report["baseline_headcount"] = enterprise.baseline_headcount
+        if "capacity_pct" in raw:
+            try:
+                report["capacity_pct"] = capacity_points(raw["capacity_pct"], self.capacity_ratios)
+            except cells.CellError as exc:
+                outcome.reject(f"{LABELS['capacity_pct']}：{exc}")
+                return None
         return report
+
+
+def key_in(spec: dict[str, Any], plan: Plan) -> bool:
+    return any(own.get("key") == spec.get("key") for own in plan.extra_fields)
+
+
+def capacity_points(value: Any, ratios: bool) -> Any:
+    """A capacity cell in percentage points. "65%" is 65 whatever the column; a bare number is
+    a ratio in a column of ratios (0.65 → 65, 1 → 100) and points otherwise (0.5 → 0.5)."""
+    if cells.is_blank(value) or (isinstance(value, str) and value.strip().endswith(("%", "％"))):
+        return cells.parse_percent(value)
+    number = cells.parse_decimal(value, minimum=None, places=4)
+    if number is None:
+        return None
+    return cells.parse_percent(number * 100 if ratios else number)
 
 
 def safe_text(value: Any) -> str | None:

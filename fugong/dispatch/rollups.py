@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,10 +71,19 @@ LOCK_SPACE = 4754  # the advisory-lock namespace of the roll-ups (any constant t
 
 
 def lock(plan_id: int) -> None:
-    """Serializes building a plan's days with applying deltas to them, until the transaction ends."""
+    """Serializes building a plan's days with applying deltas to them, until the transaction ends.
+
+    Writers take their plans' locks first, in plan order, before locking any report row (see
+    `lock_plans`): a writer holding a plan lock never waits for a row another writer holds while
+    waiting for that plan, so they queue instead of deadlocking."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, plan_id])
+
+
+def lock_plans(plan_ids: Iterable[int]) -> None:
+    for plan_id in sorted(set(plan_ids)):
+        lock(plan_id)
 
 
 def ensure_built(plan: Plan, day: datetime.date) -> None:
@@ -302,6 +312,13 @@ def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], list[Any]]) 
     sql = f"UPDATE {quote(Rollup._meta.db_table)} SET {assignments} WHERE {where}"
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[*delta, *key] for key, delta in sums.items()])
+        updated = cursor.rowcount
+    if updated != len(sums):
+        # A row the day was not built with (its sector renamed, say, without the registry signal):
+        # rather than lose the delta, the days are dropped and rebuilt from the reports when read.
+        for plan_id, day in {(key[0], key[1]) for key in sums}:
+            RollupDay.objects.filter(plan_id=plan_id, date=day).delete()
+            Rollup.objects.filter(plan_id=plan_id, date=day).delete()
 
 
 def invalidate() -> None:

@@ -47,6 +47,15 @@ def plan_enterprises(plan: Plan, day: datetime.date | None = None) -> Enterprise
     return qs.active_on(day) if day else qs
 
 
+def selector_paths(plan: Plan) -> list[str]:
+    """The selector's region paths, read once per plan object (an import asks per row)."""
+    paths: list[str] | None = getattr(plan, "_selector_paths", None)
+    if paths is None:
+        paths = region_paths((plan.selector or {}).get("regions") or [])
+        plan._selector_paths = paths  # type: ignore[attr-defined]
+    return paths
+
+
 def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
     """The same rule as plan_enterprises, for one enterprise already in memory."""
     selector = plan.selector or {}
@@ -57,7 +66,7 @@ def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
         or not path.startswith(plan.owner_region.path)
     ):
         return False
-    if selector.get("regions") and not any(path.startswith(p) for p in region_paths(selector["regions"])):
+    if selector.get("regions") and not any(path.startswith(p) for p in selector_paths(plan)):
         return False
     if selector.get("sectors") and not set(enterprise.sector_names()) & set(selector["sectors"]):
         return False

@@ -47,7 +47,8 @@ def int_param(data: Any, name: str) -> int:
 
 
 def day_param(request: HttpRequest, name: str = "date") -> datetime.date:
-    text = request.GET.get(name) or request.POST.get(name)
+    first, second = (request.POST, request.GET) if request.method == "POST" else (request.GET, request.POST)
+    text = first.get(name) or second.get(name)
     if not text:
         return timezone.localdate()
     try:

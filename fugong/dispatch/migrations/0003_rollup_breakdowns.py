@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def drop_built_days(apps, schema_editor):
+    """Days built before breakdowns existed have totals only: rebuilt when next read."""
+    apps.get_model("dispatch", "Rollup").objects.all().delete()
+    apps.get_model("dispatch", "RollupDay").objects.all().delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -11,6 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(drop_built_days, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='rollup',
             name='rollup_unique',
