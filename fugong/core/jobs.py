@@ -104,8 +104,11 @@ def set_progress(job: Job, done: int, total: int) -> None:
                 f"UPDATE {side.ops.quote_name(Job._meta.db_table)} SET progress_done = %s, progress_total = %s WHERE id = %s",
                 [done, total, job.pk],
             )
+            seen = cursor.rowcount
     finally:
         side.close()
+    if not seen:  # the job row is not committed yet (it was made in this transaction): write it here
+        Job.objects.filter(pk=job.pk).update(progress_done=done, progress_total=total)
 
 
 def run_one(now: datetime | None = None) -> bool:
