@@ -12,4 +12,5 @@ urlpatterns = [
     path("jobs/", include("fugong.core.urls")),
     path("dispatch/", include("fugong.dispatch.urls")),
     path("notifications/", include("fugong.notify.urls")),
+    path("problems/", include("fugong.problems.urls")),
 ]

@@ -84,5 +84,6 @@ def test_a_return_needs_a_reason_and_an_insisting_dispatcher_prevents_a_second(w
 def test_a_similar_open_problem_warns_at_intake(world: World) -> None:
     intake(world)
     with pytest.raises(ValidationFailed, match="相似的未办结诉求"):
-        intake(world, title="货车进不来", description="卡口不放行")
-    assert intake(world, title="货车进不来", description="卡口不放行", confirm=["duplicate"]).pk
+        intake(world, title="原材料运不进来", description="卡口不放行货车")
+    assert intake(world, title="原材料运不进来", description="卡口不放行货车", confirm=["duplicate"]).pk
+    assert intake(world, title="缺少焊工", description="焊接车间缺20人").pk  # another matter: no warning

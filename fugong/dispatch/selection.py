@@ -49,11 +49,12 @@ def plan_enterprises(plan: Plan, day: datetime.date | None = None) -> Enterprise
 
 def selector_paths(plan: Plan) -> list[str]:
     """The selector's region paths, read once per plan object (an import asks per row)."""
-    paths: list[str] | None = getattr(plan, "_selector_paths", None)
-    if paths is None:
-        paths = region_paths((plan.selector or {}).get("regions") or [])
-        plan._selector_paths = paths  # type: ignore[attr-defined]
-    return paths
+    codes = tuple((plan.selector or {}).get("regions") or [])
+    cached: tuple[tuple[str, ...], list[str]] | None = getattr(plan, "_selector_paths", None)
+    if cached is None or cached[0] != codes:  # a selector edited on the same object is read anew
+        cached = (codes, region_paths(list(codes)))
+        plan._selector_paths = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:

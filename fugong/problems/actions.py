@@ -65,15 +65,14 @@ def check_create_problem(
     title = text(raw.get("title"), 100, "标题", errors, required=True)
     description = text(raw.get("description"), 4000, "问题描述", errors, required=True)
     staff = scope.covers_path(Action.CHANGE, enterprise.region.path)
-    source = raw.get("source") or (
-        Source.ENTERPRISE
-        if enterprise.pk in scope.own_enterprise_ids
-        else Source.LIAISON
-        if not staff
-        else Source.PHONE
-    )
+    own = Source.ENTERPRISE if enterprise.pk in scope.own_enterprise_ids else Source.LIAISON
+    source = raw.get("source") or (Source.PHONE if staff else own)
     if source not in Source.values:
         errors.append("来源有误")
+    elif source in (Source.PHONE, Source.VISIT) and not staff:
+        source = own  # only staff take problems by phone or on a visit
+    elif source == Source.REPORT and not raw.get("report"):
+        errors.append("来源为“日报突出问题”时请指明是哪一天的日报")
     received_at = now
     if raw.get("received_at"):
         if not staff:
@@ -88,8 +87,7 @@ def check_create_problem(
     duplicates = [
         p
         for p in Problem.objects.filter(enterprise=enterprise, status__in=OPEN_STATUSES)
-        if p.category_id == category.pk
-        or similar(p.title + p.description, (title or "") + (description or ""))
+        if similar(p.title + p.description, (title or "") + (description or ""))
     ]
     if duplicates and "duplicate" not in (raw.get("confirm") or []):
         listed = "、".join(f"#{p.pk}“{p.title}”（{p.get_status_display()}）" for p in duplicates[:3])
@@ -176,10 +174,8 @@ def do_transition(
         move = flow.MOVES.get(action)
         permitted = flow.allowed(user, problem, now)
         if move is None or action not in permitted:
-            reason = None if move is None else flow.blocked(problem, action, now)
-            label = move.label if move else action
             raise Conflict(
-                reason or f"当前状态“{problem.get_status_display()}”下您不能“{label}”",
+                flow.refusal(user, problem, action, now),
                 details={"allowed": permitted, "status": problem.status},
             )
         note = str(params.get("note") or "").strip()
@@ -280,7 +276,8 @@ def apply_request_extension(
         days = Decimal(str(params.get("days")))
     except InvalidOperation:
         raise ValidationFailed("请填写延期天数（工作日，如 3）") from None
-    if not Decimal(0) < days <= MAX_EXTENSION_DAYS:
+    # "NaN" parses, and comparing it raises: refuse it (and infinities) before comparing
+    if not days.is_finite() or not Decimal(0) < days <= MAX_EXTENSION_DAYS:
         raise ValidationFailed(f"延期天数应在0到{MAX_EXTENSION_DAYS}个工作日之间")
     p.extension_days = days
     pause(p, "extension", now)
@@ -343,15 +340,24 @@ def apply_rate(
     rating = params.get("rating")
     if rating not in Rating.values:
         raise ValidationFailed("请选择评价：满意、基本满意或不满意")
-    resolved = cells.parse_bool(params.get("resolved")) if params.get("resolved") is not None else None
+    try:
+        resolved = cells.parse_bool(params.get("resolved"))
+    except cells.CellError:
+        raise ValidationFailed("“问题是否解决”请填“是”或“否”") from None
     p.rating, p.rating_note, p.resolved = rating, note[:500], resolved
     if rating != Rating.UNSATISFIED:
         p.status, p.closed_at = Status.CLOSED, now
         return {"rating": rating, "resolved": resolved}
     p.redos += 1
     if p.redos > flow.MAX_REDOS:
-        escalate(p, now)
-        return {"rating": rating, "redo": p.redos, "escalated_to": p.level_region_id}
+        reached, p.redos = p.redos, 0  # the next level gets its own redos (the event keeps the count)
+        if p.level_region.parent_id is None:
+            # Nobody is above the top level: its dispatchers get it back (to send to a 工作专班)
+            # rather than the enterprise's rating being refused and lost.
+            back_to_dispatchers(p, now)
+        else:
+            escalate(p, now)
+        return {"rating": rating, "redo": reached, "escalated_to": p.level_region_id}
     p.status, p.replied_at = Status.HANDLING, None
     p.due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "close"))
     return {"rating": rating, "redo": p.redos}
@@ -365,7 +371,13 @@ def escalate(p: Problem, now: datetime.datetime) -> None:
     if p.level_region.parent_id is None:
         raise ValidationFailed("已是最高层级，无法再提级；请派给工作专班办理")
     p.level_region = Region.objects.get(code=p.level_region.parent_id)
-    p.status, p.escalations = Status.PENDING, p.escalations + 1
+    p.escalations += 1
+    back_to_dispatchers(p, now)
+
+
+def back_to_dispatchers(p: Problem, now: datetime.datetime) -> None:
+    """Pending again at its level: no lead unit, no pause, a fresh close limit."""
+    p.status = Status.PENDING
     p.lead_department, p.sign_due_at, p.insisted, p.paused_at, p.pause_reason = None, None, False, None, ""
     p.due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "close"))
 
@@ -376,6 +388,8 @@ def apply_escalate(
     """Up one level, or (at any level) straight to a task force (工作专班) department."""
     if params.get("department"):
         task_force = department_in(user, p, params["department"], "工作专班")
+        if p.paused_at is not None:
+            resume(p, now)  # a pause belongs to the unit that asked for it, not the task force
         p.escalations += 1
         apply_dispatch(user, p, {"department": task_force.pk}, note, now)
         return {"department": task_force.pk}
@@ -395,10 +409,17 @@ def apply_merge(
     except (TypeError, ValueError):
         master_id = 0
     master = Problem.objects.visible_to(user, Action.CHANGE).filter(pk=master_id).first()
-    if master is None or master.pk == p.pk or master.status not in OPEN_STATUSES or master.master_id:
-        raise ValidationFailed("请填写要并入的主单编号（一件未办结、您可调度的诉求）")
+    # The master must not have replied yet: its reply reaches the merged ones only when it is
+    # given (follow_master), so a master already answered would leave them waiting for ever.
+    unreplied = (Status.PENDING, Status.DISPATCHED, Status.HANDLING)
+    if master is None or master.pk == p.pk or master.status not in unreplied or master.master_id:
+        raise ValidationFailed("请填写要并入的主单编号（一件尚未答复、您可调度的诉求）")
     if not scope_for(user).covers_path(Action.CHANGE, master.level_region.path):
         raise Forbidden("主单不在您的调度层级，不能并入")
+    if p.merged.exists():  # its own merged ones would follow a problem that never replies
+        raise ValidationFailed(f"已有诉求并入本单，本单不能再并入其他工单；请把#{master.pk}并入本单")
+    if p.paused_at is not None:
+        resume(p, now)  # the master's clock answers for it now
     p.master, p.status = master, Status.MERGED
     return {"master": master.pk}
 

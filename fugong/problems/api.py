@@ -21,6 +21,7 @@ from fugong.problems.models import Problem, Status, Urgency
 from fugong.regions.models import Region
 
 router = Router(tags=["诉求办理"])
+OTHER_EVENTS = {"create": "提交诉求", "attach": "上传附件"}
 
 
 class ProblemIn(Schema):
@@ -127,7 +128,9 @@ class ProblemDetailOut(ProblemOut):
         return [
             {
                 "action": e.action,
-                "label": flow.MOVES[e.action].label if e.action in flow.MOVES else "提交诉求",
+                "label": flow.MOVES[e.action].label
+                if e.action in flow.MOVES
+                else OTHER_EVENTS.get(e.action, e.action),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "actor": str(e.actor) if e.actor else None,

@@ -59,8 +59,14 @@ def roles_of(user: Any, problem: Problem) -> set[str]:
     roles = set()
     if scope.covers_path(Action.CHANGE, problem.level_region.path):
         roles.add("dispatcher")
+    # A handler's department also grants its region's paths (to see enterprises there), but
+    # that is no licence to supervise: only paths held through another role count here.
     enterprise_path = problem.enterprise.region.path
-    if scope.covers_path(Action.VIEW, enterprise_path) and enterprise_path not in scope.department_only_paths:
+    if any(
+        enterprise_path.startswith(path)
+        for path in scope.grant(Action.VIEW).paths
+        if path not in scope.department_only_paths
+    ):
         roles.add("leader")
     if problem.lead_department_id in scope.department_ids and scope.allows(Action.HANDLE):
         roles.add("handler")
@@ -99,3 +105,26 @@ def allowed(user: Any, problem: Problem, now: datetime.datetime) -> list[str]:
         for name, move in MOVES.items()
         if problem.status in move.sources and roles & set(move.actors) and blocked(problem, name, now) is None
     ]
+
+
+ACTOR_LABELS = {
+    "dispatcher": "受理层级的调度员",
+    "leader": "领导",
+    "handler": "主办单位",
+    "assist": "协办单位",
+    "enterprise": "提出诉求的企业",
+}
+
+
+def refusal(user: Any, problem: Problem, action: str, now: datetime.datetime) -> str:
+    """Why a move is refused, in the words its user needs: a wrong status, a wrong person, or a
+    rule of the moment — each has a different remedy, so one message must not stand for all."""
+    move = MOVES.get(action)
+    if move is None:
+        return f"没有“{action}”这项操作"
+    if problem.status not in move.sources:
+        return f"当前状态“{problem.get_status_display()}”下不能“{move.label}”"
+    if not roles_of(user, problem) & set(move.actors):
+        who = "或".join(ACTOR_LABELS[a] for a in move.actors)
+        return f"“{move.label}”只能由{who}操作"
+    return blocked(problem, action, now) or f"现在不能“{move.label}”"

@@ -85,11 +85,12 @@ class ProblemQuerySet(RestrictedQuerySet["Problem"]):
         q |= Q(enterprise_id__in=grant.enterprise_ids)
         if scope.department_ids:
             q |= Q(lead_department_id__in=scope.department_ids)
-            q |= Q(assists__department_id__in=scope.department_ids)
+            # A subquery, not a join: a join repeats a problem per assisting department, and the
+            # DISTINCT that would undo it cannot be combined with SELECT … FOR UPDATE on
+            # PostgreSQL (do_transition locks the row it reads through this queryset).
+            assisted = Assist.objects.filter(department_id__in=scope.department_ids).values("problem_id")
+            q |= Q(pk__in=assisted)
         return q
-
-    def visible_to(self, user: object, action: str = "view") -> ProblemQuerySet:
-        return super().visible_to(user, action).distinct()  # a department may assist twice
 
 
 class Problem(models.Model):

@@ -1,0 +1,232 @@
+"""Pages of 诉求办理: the list, intake, a work order's detail with its moves, and the scorecards."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from fugong.core.access import Action, access_object, scope_for
+from fugong.core.errors import DomainError, NotFound
+from fugong.dispatch.views import day_param
+from fugong.enterprises.models import Enterprise
+from fugong.enterprises.views import region_choices
+from fugong.problems import clocks, flow, forms, scorecards
+from fugong.problems.actions import DuplicateSuspected, do_transition
+from fugong.problems.attachments import ATTACHERS, MAX_FILES, check_create_problem_with_files, do_attach
+from fugong.problems.models import Problem, Rating, Source, Status, Urgency
+
+STATUS_LABELS = dict(Status.choices)
+EVENT_LABELS = {"create": "提交", "attach": "上传附件"}
+
+
+def problem_row(p: Problem, now: datetime.datetime) -> dict[str, Any]:
+    """What a list row and the detail's clock line show: the running deadline and its light."""
+    which, _, due_at = clocks.running_deadline(p)
+    light = clocks.light(p, now)
+    return {
+        "p": p,
+        "light": light,
+        "light_label": clocks.LIGHT_LABELS.get(light, ""),
+        "clock": {"sign": "签收", "close": "办结"}.get(which, ""),
+        "due_at": due_at,
+    }
+
+
+def history(problem: Problem) -> list[dict[str, Any]]:
+    return [
+        {
+            "e": e,
+            "label": flow.MOVES[e.action].label
+            if e.action in flow.MOVES
+            else EVENT_LABELS.get(e.action, e.action),
+            "from": STATUS_LABELS.get(e.from_status, ""),
+            "to": STATUS_LABELS.get(e.to_status, ""),
+        }
+        for e in problem.events.select_related("actor")
+    ]
+
+
+RELATED = ("enterprise__region", "category", "level_region", "lead_department__region", "received_by")
+
+
+@login_required
+def problem_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    f = forms.read_filter(request.GET)
+    qs = forms.filter_problems(Problem.objects.visible_to(request.user).select_related(*RELATED), f, now)
+    page = Paginator(qs.order_by("-received_at", "-pk"), forms.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "rows": [problem_row(p, now) for p in page],
+        "filters": f,
+        "statuses": Status.choices,
+        "categories": forms.categories(),
+        "urgencies": Urgency.choices,
+        "lights": clocks.LIGHT_LABELS,
+        "regions": region_choices(request.user),
+        "query": query.urlencode(),
+        "can_score": scorecards.can_read_scorecards(request.user),
+    }
+    return render(request, "problems/list.html", context)
+
+
+def intake_enterprise(request: HttpRequest) -> Enterprise | None:
+    """The enterprise asked for (?enterprise=USCC), or the reporter's only one; None: ask."""
+    uscc = (request.GET.get("enterprise") or request.POST.get("enterprise") or "").strip().upper()
+    qs = Enterprise.objects.select_related("region")
+    if uscc:
+        return access_object(qs, request.user, Action.REPORT, uscc=uscc)
+    own = scope_for(request.user).grant(Action.REPORT).enterprise_ids
+    return qs.get(pk=next(iter(own))) if len(own) == 1 else None
+
+
+def render_intake(
+    request: HttpRequest, enterprise: Enterprise, raw: dict[str, Any], error: DomainError | None = None
+) -> HttpResponse:
+    staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
+    context = {
+        "e": enterprise,
+        "raw": raw,
+        "error": error,
+        "duplicate": isinstance(error, DuplicateSuspected),
+        "staff": staff,
+        "sources": forms.STAFF_SOURCES if staff else [],
+        "categories": forms.categories(),
+        "urgencies": Urgency.choices,
+        "max_files": MAX_FILES,
+    }
+    return render(request, "problems/new.html", context, status=error.status if error else 200)
+
+
+@login_required
+def problem_new(request: HttpRequest) -> HttpResponse:
+    enterprise = intake_enterprise(request)
+    if enterprise is None:
+        mine = Enterprise.objects.visible_to(request.user, Action.REPORT).filter(
+            pk__in=scope_for(request.user).grant(Action.REPORT).enterprise_ids
+        )
+        return render(request, "problems/choose_enterprise.html", {"enterprises": mine.order_by("name")})
+    if request.method != "POST":
+        return render_intake(request, enterprise, {"urgency": Urgency.NORMAL, "source": Source.PHONE})
+    staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
+    raw = forms.intake_raw(request.POST, staff=staff)
+    try:
+        problem = check_create_problem_with_files(
+            request.user, enterprise, raw, request.FILES.getlist("files")
+        )
+    except DomainError as exc:
+        return render_intake(request, enterprise, raw, exc)
+    messages.success(request, f"诉求已提交，编号 #{problem.pk}，办理进展会在此页显示")
+    return redirect("problem_detail", problem_id=problem.pk)
+
+
+def render_detail(
+    request: HttpRequest, problem_id: int, error: DomainError | None = None, posted: str = ""
+) -> HttpResponse:
+    now = timezone.now()
+    problem = access_object(
+        Problem.objects.select_related(*RELATED, "master").prefetch_related("assists__department"),
+        request.user,
+        pk=problem_id,
+    )
+    allowed = flow.allowed(request.user, problem, now)
+    context = {
+        "p": problem,
+        "row": problem_row(problem, now),
+        "error": error,
+        "posted": posted,
+        "moves": [(name, flow.MOVES[name]) for name in allowed],
+        "departments": forms.departments_for(request.user) if {"dispatch", "escalate"} & set(allowed) else [],
+        "ratings": Rating.choices,
+        "history": history(problem),
+        "attachments": problem.attachments.defer("content").select_related("uploaded_by"),
+        "can_attach": problem.is_open and bool(flow.roles_of(request.user, problem) & ATTACHERS),
+        "max_files": MAX_FILES,
+    }
+    return render(request, "problems/detail.html", context, status=error.status if error else 200)
+
+
+@login_required
+def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
+    return render_detail(request, problem_id)
+
+
+def after_change(request: HttpRequest, problem_id: int, done: str) -> HttpResponse:
+    """Back to the problem, or to the list if the move took it out of the user's sight (退单)."""
+    messages.success(request, done)
+    if Problem.objects.visible_to(request.user).filter(pk=problem_id).exists():
+        return redirect("problem_detail", problem_id=problem_id)
+    return redirect("problem_list")
+
+
+@login_required
+@require_POST
+def problem_act(request: HttpRequest, problem_id: int) -> HttpResponse:
+    access_object(Problem.objects.all(), request.user, pk=problem_id)  # out of scope: 404, not a form
+    action = request.POST.get("action", "")
+    try:
+        do_transition(request.user, problem_id, action, forms.transition_params(request.POST))
+    except DomainError as exc:
+        return render_detail(request, problem_id, exc, posted=action)
+    move = flow.MOVES.get(action)
+    return after_change(request, problem_id, f"已{move.label if move else action}")
+
+
+@login_required
+@require_POST
+def problem_attach(request: HttpRequest, problem_id: int) -> HttpResponse:
+    problem = access_object(Problem.objects.all(), request.user, pk=problem_id)
+    try:
+        stored = do_attach(request.user, problem, request.FILES.getlist("files"))
+    except DomainError as exc:
+        return render_detail(request, problem_id, exc, posted="attach")
+    return after_change(request, problem_id, f"已上传{len(stored)}个附件")
+
+
+@login_required
+def attachment_download(request: HttpRequest, problem_id: int, attachment_id: int) -> HttpResponse:
+    problem = access_object(Problem.objects.all(), request.user, pk=problem_id)
+    attachment = problem.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("附件不存在")
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def scorecard(request: HttpRequest) -> HttpResponse:
+    node = scorecards.access_scorecard_node(request.user, request.GET.get("region"))
+    end = day_param(request, "end")
+    start = day_param(request, "start") if request.GET.get("start") else end.replace(day=1)
+    if start > end:
+        start, end = end, start
+    if end - start > datetime.timedelta(days=366):
+        start = end - datetime.timedelta(days=366)  # a year at most: the cards walk every event
+    cards = scorecards.scorecards(request.user, node, start, end)
+    scope = scope_for(request.user)
+    context = {
+        "cards": cards,
+        "node": node,
+        "start": start,
+        "end": end,
+        "ancestors": [a for a in node.ancestors() if scope.covers_path(Action.VIEW, a.path)],
+        "open_by_category": scorecards.open_by_category(request.user, node),
+        "clusters": scorecards.common_problems(request.user, node),
+        "rank_min": scorecards.RANK_MIN_PROBLEMS,
+        "list_url": reverse("problem_list"),
+    }
+    return render(request, "problems/scorecard.html", context)
