@@ -502,7 +502,7 @@ def test_escalating_to_a_task_force_ends_a_pending_extension_and_credits_its_wai
         department=cast.task_force.pk,
     )
     assert p.paused_at is None and p.pause_reason == ""
-    assert p.due_at == at(2020, 2, 24, 11)  # two hours waited, no extension granted
+    assert p.due_at == at(2020, 2, 24, 12)  # the task force's own five working days from Monday 12:00
     assert clocks.light(p, NOW + datetime.timedelta(hours=3)) == "green"
 
 

@@ -107,6 +107,7 @@ def check_create_problem(
             received_at=received_at,
             received_by=user if getattr(user, "pk", None) else None,
             level_region=receiving_level(enterprise),
+            close_clock_from=received_at,
             respond_due_at=clocks.due(received_at, urgency, clocks.limit(category, urgency, "respond")),
             due_at=clocks.due(received_at, urgency, clocks.limit(category, urgency, "close")),
         )
@@ -325,7 +326,7 @@ def apply_reply(
 
 
 def apply_review(user: Any, p: Problem, params: dict[str, Any], note: str, now: datetime.datetime) -> None:
-    p.status = Status.RATING
+    p.status, p.rating_since = Status.RATING, now
 
 
 def apply_reject_reply(
@@ -358,7 +359,7 @@ def apply_rate(
         else:
             escalate(p, now)
         return {"rating": rating, "redo": reached, "escalated_to": p.level_region_id}
-    p.status, p.replied_at = Status.HANDLING, None
+    p.status, p.replied_at, p.close_clock_from = Status.HANDLING, None, now
     p.due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "close"))
     return {"rating": rating, "redo": p.redos}
 
@@ -380,6 +381,7 @@ def back_to_dispatchers(p: Problem, now: datetime.datetime) -> None:
     p.status = Status.PENDING
     p.lead_department, p.sign_due_at, p.insisted, p.paused_at, p.pause_reason = None, None, False, None, ""
     p.due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "close"))
+    p.close_clock_from = now
 
 
 def apply_escalate(
@@ -391,6 +393,8 @@ def apply_escalate(
         if p.paused_at is not None:
             resume(p, now)  # a pause belongs to the unit that asked for it, not the task force
         p.escalations += 1
+        p.close_clock_from = now  # the task force gets a full close limit of its own
+        p.due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "close"))
         apply_dispatch(user, p, {"department": task_force.pk}, note, now)
         return {"department": task_force.pk}
     escalate(p, now)

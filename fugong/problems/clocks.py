@@ -53,7 +53,7 @@ def running_deadline(problem: Problem) -> tuple[str, datetime.datetime | None, d
     if problem.status == Status.DISPATCHED:
         return "sign", problem.dispatched_at, problem.sign_due_at
     if problem.status == Status.HANDLING or problem.status == Status.PENDING:
-        return "close", problem.received_at, problem.due_at
+        return "close", problem.close_clock_from or problem.received_at, problem.due_at
     return "", None, None
 
 

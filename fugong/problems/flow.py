@@ -18,6 +18,9 @@ from typing import Any
 from fugong.core.access import Action, scope_for
 from fugong.problems.models import OPEN_STATUSES, Problem, Status
 
+RATING_WAIT = datetime.timedelta(
+    days=3
+)  # working days an enterprise has to rate before a dispatcher may close
 MAX_REDOS = 2  # a third dissatisfied rating escalates instead of going back to the same unit
 
 

@@ -132,6 +132,9 @@ class Problem(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # the close clock restarts after a redo or an escalation; yellow and red are shares of it
+    close_clock_from = models.DateTimeField("办结计时起点", null=True, blank=True)
+    rating_since = models.DateTimeField("待评价起始", null=True, blank=True)
     paused_at = models.DateTimeField("计时暂停于", null=True, blank=True)
     pause_reason = models.CharField(max_length=20, blank=True)  # extension | enterprise
     extension_days = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
