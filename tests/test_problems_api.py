@@ -61,3 +61,22 @@ def test_lists_follow_the_callers_scope(world: World) -> None:
     assert world.client("handler").get("/api/v1/problems").json()["count"] == 0  # nothing dispatched yet
     problem_id = Problem.objects.get().pk
     assert world.client("jilin").get(f"/api/v1/problems/{problem_id}").status_code == 404
+
+
+def test_open_work_orders_feed_the_dashboard_and_todays_brief(world: World, plan: Any) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from fugong.dispatch import brief
+    from fugong.dispatch.dashboard import dashboard_data
+    from fugong.regions.models import Region
+
+    raise_one(world)
+    province, leader = Region.objects.get(code="220000"), world.user("leader")
+    data = dashboard_data(plan, datetime.date(2020, 2, 17), province, leader)
+    assert data["work_orders"] == [{"name": "用工难", "open": 1, "urgent": 0, "overdue": 0}]
+    text = brief.build(plan, timezone.localdate(), province, leader).text()
+    assert "目前在办诉求1件，其中超时0件；主要类别为用工难1件" in text
+    past = brief.build(plan, datetime.date(2020, 2, 17), province, leader).text()
+    assert "在办诉求" not in past  # a past day's brief does not mix in today's work orders

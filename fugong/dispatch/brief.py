@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from fugong.dispatch.fields import PROBLEM_TAGS
 from fugong.dispatch.models import AttendanceBasis, Plan, Report
 from fugong.dispatch.periods import period_of
 from fugong.dispatch.selection import plan_enterprises
+from fugong.problems.scorecards import CategoryCount, open_by_category
 from fugong.regions.models import Region
 
 LAGGARDS = 3
@@ -56,6 +57,7 @@ class Brief:
     yesterday: figures.Figures
     tally: Tally
     problems: list[tuple[str, int]]
+    work_orders: list[CategoryCount] = field(default_factory=list)  # open now; only on today's brief
 
     def attendance(self, f: figures.Figures) -> Decimal | None:
         return (
@@ -91,6 +93,11 @@ class Brief:
             lines.append(f"当日企业反映的主要问题：{listed}。")
         else:
             lines.append("当日企业未反映突出问题。")
+        if self.work_orders:
+            total = sum(w.open for w in self.work_orders)
+            overdue = sum(w.overdue for w in self.work_orders)
+            listed = "、".join(f"{w.category}{w.open}件" for w in self.work_orders[:5])
+            lines.append(f"诉求办理：目前在办诉求{total}件，其中超时{overdue}件；主要类别为{listed}。")
         c = self.tally
         lines.append(
             f"填报情况：应报{c.expected}户，已报{c.submitted}户（按时{c.on_time}户、迟报{c.late}户），未报{c.missing}户，"
@@ -125,6 +132,7 @@ def build(plan: Plan, day: datetime.date, region: Region, user: Any) -> Brief:
         yesterday=figures.resumption(plan, yesterday, region, "region", user).total,
         tally=completeness(plan, day, region, user).tally,
         problems=problem_counts(plan, day, region, user),
+        work_orders=open_by_category(user, region) if day == timezone.localdate() else [],
     )
 
 

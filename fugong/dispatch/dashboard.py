@@ -14,6 +14,7 @@ from typing import Any
 from fugong.dispatch import brief, figures, rollups
 from fugong.dispatch.completeness import completeness
 from fugong.dispatch.models import AttendanceBasis, Plan
+from fugong.problems.scorecards import open_by_category
 from fugong.regions.models import Region
 
 TREND_DAYS = 14
@@ -78,6 +79,10 @@ def dashboard_data(plan: Plan, day: datetime.date, region: Region, user: Any) ->
         "tiers": rows_out(plan, by["tier"]),
         "problems": [
             {"name": name, "count": count} for name, count in brief.problem_counts(plan, day, region, user)
+        ],
+        "work_orders": [
+            {"name": w.category, "open": w.open, "urgent": w.urgent, "overdue": w.overdue}
+            for w in open_by_category(user, region)
         ],
         "laggards": sorted(
             regions, key=lambda r: (r["resumption"] if r["resumption"] is not None else 0, r["name"])
