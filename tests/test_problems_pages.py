@@ -293,3 +293,37 @@ def test_the_scorecard_page_shows_units_lists_categories_and_common_problems(wor
     assert "物流运输不畅" in html.split('id="open-by-category"')[1]
     assert "共性问题" in html
     assert world.client("changchun").get("/problems/scorecard/?start=2020-13-01").status_code == 422
+
+
+def test_a_reports_problem_becomes_a_work_order_from_its_page(world: World, plan: Any) -> None:
+    from fugong.dispatch.actions import check_submit_report
+    from fugong.problems.models import Problem as WorkOrder
+    from tests.test_reports import DAY, at, figures
+
+    report = check_submit_report(
+        world.user("reporter"),
+        world.enterprise("nanguan"),
+        DAY,
+        figures(problems="原材料运不进来", problem_tags=["logistics"]),
+        channel="web",
+        now=at(DAY, 10),
+    ).report
+    client = world.client("reporter")
+    assert "转为诉求工单" in client.get(f"/dispatch/reports/{report.pk}/").content.decode()
+    form = client.get(
+        f"/problems/new/?enterprise={report.enterprise.uscc}&report={report.pk}"
+    ).content.decode()
+    assert "物流运输不畅" in form and "原材料运不进来" in form
+    response = client.post(
+        f"/problems/new/?enterprise={report.enterprise.uscc}",
+        {
+            "report": report.pk,
+            "category": "物流运输不畅",
+            "urgency": "normal",
+            "title": "物流运输不畅",
+            "description": "原材料运不进来",
+        },
+    )
+    assert response.status_code == 302
+    made = WorkOrder.objects.get()
+    assert (made.source, made.report_id) == ("report", report.pk)

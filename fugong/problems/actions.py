@@ -14,6 +14,7 @@ from fugong.accounts.models import Department
 from fugong.core import cells
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.dispatch.models import Report
 from fugong.enterprises.models import Enterprise
 from fugong.problems import clocks, flow
 from fugong.problems.models import (
@@ -73,6 +74,9 @@ def check_create_problem(
         source = own  # only staff take problems by phone or on a visit
     elif source == Source.REPORT and not raw.get("report"):
         errors.append("来源为“日报突出问题”时请指明是哪一天的日报")
+    report_id = raw.get("report") or None
+    if report_id and not Report.objects.filter(pk=report_id, enterprise=enterprise).exists():
+        errors.append("所引用的日报不是该企业的，请从该企业的日报页面转为诉求")
     received_at = now
     if raw.get("received_at"):
         if not staff:
@@ -103,7 +107,7 @@ def check_create_problem(
             title=title,
             description=description,
             source=source,
-            report_id=raw.get("report") or None,
+            report_id=report_id,
             received_at=received_at,
             received_by=user if getattr(user, "pk", None) else None,
             level_region=receiving_level(enterprise),

@@ -104,7 +104,10 @@ def intake_raw(post: QueryDict, *, staff: bool) -> dict[str, Any]:
     how a problem was taken (by phone or on a visit)."""
     raw: dict[str, Any] = {k: post.get(k, "") for k in ("category", "urgency", "title", "description")}
     raw["confirm"] = post.getlist("confirm")
-    if staff:
+    report = str(post.get("report", ""))
+    if report.isdigit():  # raised from a daily report's 突出问题
+        raw["report"], raw["source"] = int(report), "report"
+    if staff and "report" not in raw:
         raw["source"] = post.get("source") or None
         raw["received_at"] = post.get("received_at") or None
     return raw

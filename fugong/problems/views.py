@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import DomainError, NotFound
+from fugong.dispatch.fields import PROBLEM_TAGS
+from fugong.dispatch.models import Report
 from fugong.dispatch.views import day_param
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.views import region_choices
@@ -119,7 +121,7 @@ def problem_new(request: HttpRequest) -> HttpResponse:
         )
         return render(request, "problems/choose_enterprise.html", {"enterprises": mine.order_by("name")})
     if request.method != "POST":
-        return render_intake(request, enterprise, {"urgency": Urgency.NORMAL, "source": Source.PHONE})
+        return render_intake(request, enterprise, from_report(request, enterprise))
     staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
     raw = forms.intake_raw(request.POST, staff=staff)
     try:
@@ -130,6 +132,26 @@ def problem_new(request: HttpRequest) -> HttpResponse:
         return render_intake(request, enterprise, raw, exc)
     messages.success(request, f"诉求已提交，编号 #{problem.pk}，办理进展会在此页显示")
     return redirect("problem_detail", problem_id=problem.pk)
+
+
+def from_report(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
+    """The intake form's first values: blank, or a daily report's 突出问题 being turned into a
+    work order (its first problem category, its text)."""
+    raw: dict[str, Any] = {"urgency": Urgency.NORMAL, "source": Source.PHONE}
+    report_id = request.GET.get("report", "")
+    report = (
+        Report.objects.filter(pk=report_id, enterprise=enterprise).first() if report_id.isdigit() else None
+    )
+    if report is not None:
+        tags = [PROBLEM_TAGS.get(t, t) for t in report.problem_tags or []]
+        raw.update(
+            report=report.pk,
+            source=Source.REPORT,
+            category=tags[0] if tags else "",
+            title=(tags[0] if tags else "日报反映的问题") + f"（{report.date:%m月%d日}日报）",
+            description=report.problems or "、".join(tags),
+        )
+    return raw
 
 
 def render_detail(
