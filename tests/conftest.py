@@ -7,6 +7,7 @@ session; every test runs in a transaction that is rolled back, so tests may chan
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,3 +118,13 @@ def plan(world: World) -> Any:
         selector={"sectors": ["外贸"]},
         lock_after_days=3,
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_calendar() -> Iterator[None]:
+    """The calendar caches its override table; a test's rows vanish with its rollback, unsignalled."""
+    from fugong.core.calendar import forget_overrides
+
+    forget_overrides()
+    yield
+    forget_overrides()

@@ -9,6 +9,7 @@ schedule in the admin.
 from __future__ import annotations
 
 import datetime
+import time
 
 import chinese_calendar
 
@@ -16,7 +17,7 @@ from fugong.core.models import CalendarOverride
 
 
 def is_working_day(day: datetime.date) -> bool:
-    override = CalendarOverride.objects.filter(date=day).values_list("is_working_day", flat=True).first()
+    override = overrides_between(day, day).get(day)
     if override is not None:
         return bool(override)
     return package_says_working(day)
@@ -29,11 +30,31 @@ def package_says_working(day: datetime.date) -> bool:
         return day.weekday() < 5
 
 
+OVERRIDES_FRESH_FOR = 60.0  # seconds: an admin's change reaches every worker within a minute
+_overrides_cache: dict[tuple[datetime.date, datetime.date], tuple[float, dict[datetime.date, bool]]] = {}
+
+
+def overrides_between(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
+    """The override table for the years spanning [start, end], read at most once a minute per
+    process: a list of fifty work orders asks for its clocks fifty times."""
+    key = (datetime.date(start.year, 1, 1), datetime.date(end.year, 12, 31))
+    now = time.monotonic()
+    cached = _overrides_cache.get(key)
+    if cached is None or now - cached[0] > OVERRIDES_FRESH_FOR:
+        rows = CalendarOverride.objects.filter(date__range=key).values_list("date", "is_working_day")
+        cached = (now, dict(rows))
+        _overrides_cache[key] = cached
+    return cached[1]
+
+
+def forget_overrides() -> None:
+    """Called when the table changes (in this process; others catch up within a minute)."""
+    _overrides_cache.clear()
+
+
 def working_days(start: datetime.date, end: datetime.date) -> set[datetime.date]:
-    """Working days in [start, end], with one query for the overrides of the whole range."""
-    overrides = dict(
-        CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
-    )
+    """Working days in [start, end]."""
+    overrides = overrides_between(start, end)
     days = set()
     day = start
     while day <= end:
