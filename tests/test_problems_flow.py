@@ -87,3 +87,22 @@ def test_a_similar_open_problem_warns_at_intake(world: World) -> None:
         intake(world, title="原材料运不进来", description="卡口不放行货车")
     assert intake(world, title="原材料运不进来", description="卡口不放行货车", confirm=["duplicate"]).pk
     assert intake(world, title="缺少焊工", description="焊接车间缺20人").pk  # another matter: no warning
+
+
+def test_supporting_units_get_their_own_due_date(world: World) -> None:
+    from fugong.problems.models import Assist
+
+    other = Department.objects.create(name="长春市交通运输局", region_id="220100")
+    p = move(
+        world,
+        "changchun",
+        intake(world),
+        "dispatch",
+        MONDAY,
+        department=department().pk,
+        assists=[other.pk],
+        assist_days="2",
+    )
+    assist = Assist.objects.get(problem=p)
+    assert assist.due_at == datetime.datetime(2020, 2, 19, 9, 0, tzinfo=SHANGHAI)  # two working days
+    assert p.due_at == datetime.datetime(2020, 2, 24, 9, 0, tzinfo=SHANGHAI)  # the lead keeps five

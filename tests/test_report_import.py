@@ -302,3 +302,16 @@ def test_an_unchanged_row_stays_unchanged_even_when_it_needs_confirming(world: W
     assert run(world, plan, data, confirm_warnings=True).written
     again = run(world, plan, data)  # no confirmation this time: nothing would change anyway
     assert [o.status for o in again.outcomes] == ["unchanged"]
+
+
+def test_a_firm_that_stopped_loses_its_stored_resumption_date(world: World, plan: Plan) -> None:
+    from tests.test_reports import figures as report_figures
+    from tests.test_reports import submit
+
+    submit(world, "reporter", report_figures(resumed_on=datetime.date(2020, 2, 10)))
+    header = [h for h in HEADER if h != "产能恢复比例"]  # neither 复工日期 nor capacity columns
+    stopped = sheets.xlsx(("调度表", [header, row(world, "nanguan", "否", 480, 300, 10, 0)]))
+    result = run(world, plan, stopped, confirm_warnings=True)
+    assert result.written, result.rejected[0].message if result.rejected else ""
+    report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
+    assert (report.resumed, report.resumed_on, report.capacity_pct) == (False, None, None)

@@ -544,6 +544,10 @@ class Importer:
         report["extra"] = {**(stored.get("extra") or {}), **sheet_extra}
         if report.get("baseline_headcount") is None and "baseline_headcount" not in raw:
             report["baseline_headcount"] = enterprise.baseline_headcount
+        if not_resumed(raw.get("resumed")):  # what only a resumed firm has goes with the change
+            for name in ("resumed_on", "capacity_pct"):
+                if name not in raw:
+                    report[name] = None
         if "capacity_pct" in raw:
             try:
                 report["capacity_pct"] = capacity_points(raw["capacity_pct"], self.capacity_ratios)
@@ -551,6 +555,13 @@ class Importer:
                 outcome.reject(f"{LABELS['capacity_pct']}：{exc}")
                 return None
         return report
+
+
+def not_resumed(value: Any) -> bool:
+    try:
+        return cells.parse_bool(value) is False
+    except cells.CellError:
+        return False  # check_report says what is wrong with the cell
 
 
 def key_in(spec: dict[str, Any], plan: Plan) -> bool:

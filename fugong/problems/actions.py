@@ -232,12 +232,24 @@ def apply_dispatch(
     assists = [department_in(user, p, d, "协办单位") for d in params.get("assists") or []]
     p.lead_department, p.status, p.dispatched_at, p.insisted = lead, Status.DISPATCHED, now, insist
     p.sign_due_at = clocks.due(now, p.urgency, clocks.limit(p.category, p.urgency, "sign"))
+    assist_due = p.due_at or now  # by default the supporting units answer by the lead's deadline
+    if params.get("assist_days") not in (None, ""):
+        days = working_days_param(params["assist_days"], "协办时限")
+        assist_due = clocks.due(now, Urgency.NORMAL, datetime.timedelta(seconds=int(days * 86400)))
     for department in assists:
         if department.pk != lead.pk:
-            Assist.objects.update_or_create(
-                problem=p, department=department, defaults={"due_at": p.due_at or now}
-            )
+            Assist.objects.update_or_create(problem=p, department=department, defaults={"due_at": assist_due})
     return {"department": lead.pk, "assists": [d.pk for d in assists], "insist": insist}
+
+
+def working_days_param(value: Any, label: str) -> Decimal:
+    try:
+        days = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationFailed(f"{label}请填工作日天数，如 3") from None
+    if not days.is_finite() or not Decimal(0) < days <= MAX_EXTENSION_DAYS:
+        raise ValidationFailed(f"{label}应在0到{MAX_EXTENSION_DAYS}个工作日之间")
+    return days
 
 
 def apply_sign(

@@ -163,6 +163,7 @@ class TransitionIn(Schema):
     note: str = ""
     department: int | None = None  # dispatch / escalate to a task force
     assists: list[int] = []
+    assist_days: Decimal | None = None  # the supporting units' own limit, in working days
     insist: bool = False
     days: Decimal | None = None  # request_extension, in working days
     rating: str | None = None  # rate: satisfied | basic | unsatisfied

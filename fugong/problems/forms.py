@@ -116,7 +116,7 @@ def intake_raw(post: QueryDict, *, staff: bool) -> dict[str, Any]:
 def transition_params(post: QueryDict) -> dict[str, Any]:
     """A move's parameters from its small form; absent fields are left out, as the API does."""
     params: dict[str, Any] = {"note": post.get("note", "")}
-    for name in ("department", "days", "rating", "resolved", "master"):
+    for name in ("department", "days", "rating", "resolved", "master", "assist_days"):
         if post.get(name):
             params[name] = post[name]
     if post.getlist("assists"):
