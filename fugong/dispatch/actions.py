@@ -267,12 +267,18 @@ def do_submit_reports(
     by = user.pk if getattr(user, "pk", None) else None
     first: list[dict[str, Any]] = []
     changed: list[Report] = []
-    revisions: list[tuple[Accepted, int, dict[str, Any]]] = []  # item, number, changes
+    revisions: list[tuple[Accepted, int, dict[str, Any], dict[str, Any]]] = []  # item, number, changes, data
     deltas = []
     for item in batch:
         report = item.existing
         before = None if report is None else report.values()
-        changes = audit.diff(before or {}, item.values)
+        data = {k: audit.plain(v) for k, v in item.values.items()}
+        # a first report's changes are its non-empty values (what audit.diff({}, values) gives)
+        changes = (
+            audit.diff(before, item.values)
+            if before is not None
+            else {k: [None, v] for k, v in data.items() if v is not None}
+        )
         if report is None:
             first.append(
                 {
@@ -284,20 +290,20 @@ def do_submit_reports(
                     "revision_count": 1,
                 }
             )
-            revisions.append((item, 1, changes))
+            revisions.append((item, 1, changes, data))
         else:
             for name, value in item.values.items():
                 setattr(report, name, value)
             report.updated_at = now
             report.revision_count += 1
             changed.append(report)
-            revisions.append((item, report.revision_count, changes))
+            revisions.append((item, report.revision_count, changes, data))
         deltas.append(rollups.Change(item.enterprise, before, item.values, item.plans))
     bulk.insert_rows(Report, first)
     Report.objects.bulk_update(changed, [*REPORT_FIELDS, "updated_at", "revision_count"])
     report_ids = dict(
         Report.objects.filter(
-            enterprise_id__in=[item.enterprise.pk for item, _, _ in revisions], date=day
+            enterprise_id__in=[item.enterprise.pk for item, *_ in revisions], date=day
         ).values_list("enterprise_id", "pk")
     )
     bulk.insert_rows(
@@ -313,11 +319,11 @@ def do_submit_reports(
                 "on_behalf": item.enterprise.pk not in own,
                 "client_id": "",
                 "payload_hash": item.digest,
-                "data": {k: audit.plain(v) for k, v in item.values.items()},
+                "data": data,
                 "changes": changes,
                 "confirmed": item.confirmed,
             }
-            for item, number, changes in revisions
+            for item, number, changes, data in revisions
         ],
     )
     rollups.apply_submissions(day, deltas, pending)

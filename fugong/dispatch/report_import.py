@@ -50,6 +50,21 @@ CHUNK = 1000
 HISTORY_DAYS = 120  # the warnings look at up to 16 earlier reports: 16 weeks of a weekly plan
 FILL_FIELDS = [f for f in REPORT_COLUMNS if f not in ("baseline_headcount",)]
 REQUIRED_COLUMNS = ("resumed", "reported_back", "isolated", "on_duty")
+ENTERPRISE_FIELDS = (
+    "uscc",
+    "name",
+    "tier",
+    "above_scale",
+    "baseline_headcount",
+    "baseline_capacity",
+    "active_from",
+    "active_to",
+    "region__code",
+    "region__path",
+    "industry__code",
+    "industry__level",
+    "industry__parent_id",
+)
 CONFIRM_HINT = "如核实无误，请勾选“已核实异常数据”后重新导入"
 
 
@@ -352,7 +367,8 @@ class Importer:
         qs = Enterprise.objects.visible_to(self.user, Action.REPORT)
         if self.region is not None:
             qs = qs.in_region(self.region.path)
-        return qs.select_related("region", "industry")
+        # only what the checks and the roll-ups read: a province sheet builds 300,000 instances
+        return qs.select_related("region", "industry").only(*ENTERPRISE_FIELDS)
 
     def check_chunk(
         self, chunk: Sequence[tuple[int, Sequence[Any]]], *, lock: bool
