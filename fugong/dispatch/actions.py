@@ -302,9 +302,9 @@ def do_submit_reports(
     bulk.insert_rows(Report, first)
     Report.objects.bulk_update(changed, [*REPORT_FIELDS, "updated_at", "revision_count"])
     report_ids = dict(
-        Report.objects.of_enterprises([item.enterprise.pk for item, *_ in revisions])
-        .filter(date=day)
-        .values_list("enterprise_id", "pk")
+        Report.objects.filter(
+            enterprise_id__in=[item.enterprise.pk for item, *_ in revisions], date=day
+        ).values_list("enterprise_id", "pk")
     )
     bulk.insert_rows(
         ReportRevision,

@@ -93,14 +93,6 @@ class ReportQuerySet(RestrictedQuerySet["Report"]):
             enterprise_id__in=scope.grant(action).enterprise_ids
         )
 
-    def of_enterprises(self, ids: list[int]) -> ReportQuerySet:
-        """Reports of many enterprises (an import's chunk of a thousand), written as a semi-join:
-        with a literal list of ids PostgreSQL scans the whole day's reports by date and filters
-        (hundreds of ms on a province); as a subquery it probes the (enterprise, date) index."""
-        from fugong.enterprises.models import Enterprise
-
-        return self.filter(enterprise_id__in=Enterprise.objects.filter(pk__in=ids).values("pk"))
-
 
 class Report(models.Model):
     """One enterprise's status for one day: its current values, with revisions behind them."""

@@ -376,7 +376,7 @@ class Importer:
         parsed = [(number, self.cells_of(row)) for number, row in chunk]
         found = self.match(parsed)
         ids = [e.pk for e, _ in found.values() if e is not None]
-        existing_qs = Report.objects.of_enterprises(ids).filter(date=self.day)
+        existing_qs = Report.objects.filter(enterprise_id__in=ids, date=self.day)
         existing = {r.enterprise_id: r for r in (existing_qs.select_for_update() if lock else existing_qs)}
         history = self.history(ids)
         outcomes, accepted = [], []
@@ -475,8 +475,8 @@ class Importer:
     def history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Each enterprise's recent reports before the day, newest first, for the warnings."""
         rows = (
-            Report.objects.of_enterprises(ids)
-            .filter(
+            Report.objects.filter(
+                enterprise_id__in=ids,
                 date__lt=self.day,
                 date__gte=self.day - datetime.timedelta(days=HISTORY_DAYS),
             )

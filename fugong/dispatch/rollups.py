@@ -217,8 +217,7 @@ def apply_submissions(day: datetime.date, changes: list[Change], pending: Pendin
         return
     ids = [c.enterprise.pk for c in changes]
     next_report = dict(
-        Report.objects.of_enterprises(ids)
-        .filter(date__gt=day)
+        Report.objects.filter(enterprise_id__in=ids, date__gt=day)
         .values("enterprise_id")
         .annotate(first=Min("date"))
         .values_list("enterprise_id", "first")
@@ -277,8 +276,7 @@ def latest_before(day: datetime.date, enterprise_ids: list[int]) -> dict[int, di
     if not enterprise_ids:
         return {}
     rows = (
-        Report.objects.of_enterprises(enterprise_ids)
-        .filter(date__lt=day)
+        Report.objects.filter(enterprise_id__in=enterprise_ids, date__lt=day)
         .annotate(rank=Window(RowNumber(), partition_by=[F("enterprise_id")], order_by=F("date").desc()))
         .filter(rank=1)
         .values("enterprise_id", "date", *STATUS_VALUES)
