@@ -181,3 +181,13 @@ def parse_date(value: Any) -> datetime.date | None:
             except ValueError:
                 raise CellError(f"“{value}”不是存在的日期，请核对月份和日") from None
     raise CellError(f"“{value}”不是可识别的日期，请写成 2020-02-17 或 2020年2月17日")
+
+
+def parse_time(value: Any) -> datetime.time:
+    """A clock time written "16:00" (or "16：00")."""
+    if isinstance(value, datetime.time):
+        return value
+    match = re.fullmatch(r"(\d{1,2})[:：](\d{2})", str(value or "").strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise CellError(f"“{value}”不是有效的时间，请写成 16:00")
+    return datetime.time(int(match.group(1)), int(match.group(2)))

@@ -3,6 +3,13 @@
 Handlers register by kind with `@handler("kind")` in their app's jobs.py (imported when the
 app is ready). `run_one()` claims at most one due job and returns whether there was one, so
 `run_jobs --once` simply calls it until it returns False.
+
+Beside queued jobs there is scheduled work (reminders at plan times, SLA warnings, the day's
+roll-over, purges): each app registers `@periodic("name")` functions of the current moment,
+which `run_jobs` calls on every tick. Each must be safe to call often and from several runners
+at once (they claim what they do, see notify.models.Claim), and cheap when nothing is due.
+Likewise `@drain("name")` functions send one item of a queue (the notification outbox) and
+say whether there was one, like `run_one`.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from fugong.core.models import Job
 log = logging.getLogger(__name__)
 Handler = Callable[[Job], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+Periodic = Callable[[datetime], int]
+PERIODIC: dict[str, Periodic] = {}
+Drain = Callable[[datetime | None], bool]
+DRAINS: dict[str, Drain] = {}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -31,6 +42,47 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
+
+
+def periodic(name: str) -> Callable[[Periodic], Periodic]:
+    def register(func: Periodic) -> Periodic:
+        PERIODIC[name] = func
+        return func
+
+    return register
+
+
+def drain(name: str) -> Callable[[Drain], Drain]:
+    def register(func: Drain) -> Drain:
+        DRAINS[name] = func
+        return func
+
+    return register
+
+
+def run_periodic(now: datetime) -> dict[str, int]:
+    """Calls every scheduled task once; one that fails is logged and the others still run."""
+    done = {}
+    for name, func in PERIODIC.items():
+        try:
+            done[name] = func(now)
+        except Exception:
+            log.exception("scheduled task %s failed", name)
+            done[name] = -1
+    return done
+
+
+def drain_one(now: datetime | None) -> bool:
+    """One item of any queue (a queued job first); False when every queue is empty for now."""
+    if run_one(now):
+        return True
+    for name, func in DRAINS.items():
+        try:
+            if func(now):
+                return True
+        except Exception:
+            log.exception("queue %s failed", name)
+    return False
 
 
 def enqueue(

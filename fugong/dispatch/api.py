@@ -30,6 +30,7 @@ class PlanOut(Schema):
     cadence: str
     deadline: str
     deadline_weekday: int
+    reminder_times: list[str]
     start_date: datetime.date
     end_date: datetime.date | None
     report_on_rest_days: bool
@@ -59,6 +60,7 @@ class PlanIn(Schema):
     cadence: str | None = None
     deadline: str | None = None
     deadline_weekday: int | None = None
+    reminder_times: list[str] | None = None  # local times before the deadline, e.g. ["14:00", "15:30"]
     start_date: RawValue = None
     end_date: RawValue = None
     report_on_rest_days: bool | None = None

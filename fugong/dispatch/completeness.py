@@ -157,9 +157,28 @@ class EnterpriseRow:
 
 
 def missing_enterprises(plan: Plan, day: datetime.date, region: Region, user: Any) -> EnterpriseQuerySet:
+    return expected_enterprises(plan, day, region, user).filter(~Exists(reports_in_period(plan, day)))
+
+
+def reports_in_period(plan: Plan, day: datetime.date, received_before: datetime.datetime | None = None) -> Any:
+    """The outer enterprise's reports for the period of `day` (as a correlated sub-query)."""
     period = period_of(plan, day)
-    in_period = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
-    return expected_enterprises(plan, day, region, user).filter(~Exists(in_period))
+    reports = Report.objects.filter(enterprise=OuterRef("pk"), date__range=(period.start, period.end))
+    return reports if received_before is None else reports.filter(received_at__lt=received_before)
+
+
+def submitted_by_leaf(plan: Plan, day: datetime.date, as_of: datetime.datetime) -> dict[str, Tally]:
+    """For the whole plan, whoever asks (the reminder jobs): expected and submitted as of a
+    moment, per leaf region path."""
+    if not is_reporting_day(plan, day):
+        return {}
+    rows = (
+        plan_enterprises(plan, day)
+        .annotate(sent=Exists(reports_in_period(plan, day, as_of)))
+        .values("region__path")
+        .annotate(expected=Count("pk"), submitted=Count("pk", filter=Q(sent=True)))
+    )
+    return {r["region__path"]: Tally(r["expected"], r["submitted"], r["submitted"]) for r in rows}
 
 
 def missing_and_late(

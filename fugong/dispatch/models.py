@@ -30,6 +30,10 @@ class AttendanceBasis(models.TextChoices):
 WEEKDAYS = [(0, "周一"), (1, "周二"), (2, "周三"), (3, "周四"), (4, "周五"), (5, "周六"), (6, "周日")]
 
 
+def default_reminder_times() -> list[str]:
+    return ["14:00", "15:30"]
+
+
 class PlanQuerySet(RestrictedQuerySet["Plan"]):
     def scope_q(self, scope: Scope, action: str) -> Q:
         if action == Action.VIEW:
@@ -65,6 +69,8 @@ class Plan(models.Model):
     lock_after_days = models.PositiveSmallIntegerField("几天后锁定（空为不锁定）", null=True, blank=True)
     selector = models.JSONField("纳入范围", default=dict, blank=True)
     extra_fields = models.JSONField("附加填报项", default=list, blank=True)
+    # local times ("14:00") on a reporting day at which enterprises that have not reported are reminded
+    reminder_times = models.JSONField("提醒时间", default=default_reminder_times, blank=True)
     active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from fugong.accounts.models import Department
 from fugong.core import audit, cells
 from fugong.core.access import Action, require_action, scope_for
-from fugong.core.cells import CellError
+from fugong.core.cells import CellError, parse_time
 from fugong.core.errors import ValidationFailed
 from fugong.dispatch import rollups
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan
@@ -25,6 +25,7 @@ PLAN_FIELDS = (
     "cadence",
     "deadline_time",
     "deadline_weekday",
+    "reminder_times",
     "start_date",
     "end_date",
     "report_on_rest_days",
@@ -38,13 +39,13 @@ EXTRA_TYPES = {"int": "整数", "decimal": "数值", "text": "文字"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def parse_time(value: Any) -> datetime.time:
-    if isinstance(value, datetime.time):
-        return value
-    match = re.fullmatch(r"(\d{1,2})[:：](\d{2})", str(value or "").strip())
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise CellError(f"“{value}”不是有效的时间，请写成 16:00")
-    return datetime.time(int(match.group(1)), int(match.group(2)))
+def clean_reminder_times(raw: Any) -> list[str]:
+    """"14:00, 15:30" (or a list) → ["14:00", "15:30"], sorted; empty means no reminders."""
+    if raw is None:
+        return ["14:00", "15:30"]
+    parts = raw if isinstance(raw, list) else re.split(r"[,，、;；\s]+", str(raw))
+    times = sorted({parse_time(part) for part in parts if str(part).strip()})
+    return [t.strftime("%H:%M") for t in times]
 
 
 def clean_extra_fields(raw: Any) -> list[dict[str, Any]]:
@@ -92,6 +93,7 @@ def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], 
         "cadence": lambda v: Cadence(v or Cadence.DAILY),
         "deadline_time": lambda v: parse_time(v or "16:00"),
         "deadline_weekday": lambda v: cells.parse_int(v if v not in (None, "") else 4, maximum=6),
+        "reminder_times": clean_reminder_times,
         "start_date": cells.parse_date,
         "end_date": cells.parse_date,
         "report_on_rest_days": lambda v: bool(cells.parse_bool(v)),
@@ -133,6 +135,18 @@ def check_save_plan(user: Any, raw: dict[str, Any], plan: Plan | None = None, *,
     if department is not None and region is not None and not region.path.startswith(department.region.path):
         errors.append(
             {"field": "owner_department", "message": f"牵头部门“{department.name}”不属于{region.name}"}
+        )
+    deadline = cleaned.get("deadline_time", plan.deadline_time if plan else datetime.time(16, 0))
+    if raw.get("reminder_times") is None:  # not given: keep the default or stored times before the deadline
+        stored = cleaned.get("reminder_times", plan.reminder_times if plan else [])
+        cleaned["reminder_times"] = [t for t in stored if parse_time(t) < deadline]
+    late = [t for t in cleaned["reminder_times"] if parse_time(t) >= deadline]
+    if late:
+        errors.append(
+            {
+                "field": "reminder_times",
+                "message": f"提醒时间{'、'.join(late)}不早于截止时间{deadline:%H:%M}，请改到截止之前",
+            }
         )
     start = cleaned.get("start_date", plan.start_date if plan else None)
     end = cleaned.get("end_date", plan.end_date if plan else None)

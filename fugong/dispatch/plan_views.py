@@ -83,6 +83,7 @@ def values_of(plan: Plan) -> dict[str, Any]:
     values["owner_region"] = plan.owner_region_id
     values["owner_department"] = plan.owner_department_id
     values["deadline_time"] = plan.deadline_time.strftime("%H:%M")
+    values["reminder_times"] = "、".join(plan.reminder_times)
     return values
 
 
@@ -93,6 +94,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         defaults = {
             "cadence": "daily",
             "deadline_time": "16:00",
+            "reminder_times": "14:00、15:30",
             "start_date": timezone.localdate(),
             "active": True,
             "selector": {},

@@ -1,50 +1,164 @@
-"""Sending and reading in-app notifications."""
+"""Writing notices: the inbox rows and the outbox rows, in the caller's transaction.
+
+Everything that tells a person something calls `do_notify` (one notice per user) or
+`do_broadcast` (one notice to the group robots of a region or department). Both write only
+rows: the outbox is delivered later by `run_jobs`, so a notice commits or rolls back with its
+cause, and a slow webhook never holds up the page or the job that caused it.
+"""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fugong.accounts.models import Membership
+from fugong.accounts.models import Membership, User
 from fugong.core import audit
 from fugong.core.access import Role
-from fugong.notify.models import Notification
+from fugong.core.cells import CellError, parse_time
+from fugong.core.errors import ValidationFailed
+from fugong.core.models import Channel as AuditChannel
+from fugong.notify.models import Channel, Claim, Delivery, Notification, Preference, Topic
+
+# Without a preference of their own, users get these topics by SMS or e-mail as well (when the
+# channel is set up and they have a phone or an address): reminders reach a factory clerk's
+# phone; handlers and dispatchers read warnings and summaries at their desks.
+DEFAULT_SMS_TOPICS = [Topic.REMINDER, Topic.MANUAL, Topic.MISSING]
+DEFAULT_EMAIL_TOPICS = [Topic.SLA, Topic.SUMMARY]
+
+
+@dataclass(frozen=True)
+class Notice:
+    topic: str
+    title: str
+    body: str
+    url: str = ""
+    key: str = ""  # scheduled notices: the same key never reaches the same user twice
+
+
+def personal_channels() -> dict[str, Channel]:
+    channels = Channel.objects.filter(active=True, kind__in=[Channel.Kind.EMAIL, Channel.Kind.SMS])
+    return {c.kind: c for c in channels.order_by("pk")}
+
+
+def wanted_channels(
+    user: User, topic: str, preference: Preference | None, channels: dict[str, Channel]
+) -> list[tuple[Channel, str]]:
+    sms = preference.sms_topics if preference else DEFAULT_SMS_TOPICS
+    email = preference.email_topics if preference else DEFAULT_EMAIL_TOPICS
+    out = []
+    if topic in sms and user.phone and Channel.Kind.SMS in channels:
+        out.append((channels[Channel.Kind.SMS], user.phone))
+    if topic in email and user.email and Channel.Kind.EMAIL in channels:
+        out.append((channels[Channel.Kind.EMAIL], user.email))
+    return out
+
+
+def do_notify(sender: Any, notices: Iterable[tuple[int, Notice]]) -> int:
+    """Writes each (user id, notice) to the inbox, and to the outbox for the user's SMS and
+    e-mail. A keyed notice a user already has is skipped. Returns how many inbox rows were new."""
+    pairs = list(notices)
+    if not pairs:
+        return 0
+    with transaction.atomic():
+        users = User.objects.in_bulk({uid for uid, _ in pairs})
+        preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
+        channels = personal_channels()
+        existing = already_sent({n.key for _, n in pairs if n.key}, users)
+        now = timezone.now()
+        inbox, outbox = [], []
+        sender_id = sender.pk if getattr(sender, "pk", None) else None
+        for user_id, notice in pairs:
+            if (notice.key and (user_id, notice.key) in existing) or user_id not in users:
+                continue
+            existing.add((user_id, notice.key))
+            inbox.append(
+                Notification(
+                    user_id=user_id,
+                    sender_id=sender_id,
+                    **{f: getattr(notice, f)[:limit] for f, limit in FIELD_LIMITS.items()},
+                )
+            )
+            for channel, address in wanted_channels(
+                users[user_id], notice.topic, preferences.get(user_id), channels
+            ):
+                outbox.append(delivery(channel, notice, now, user_id=user_id, address=address))
+        # ignore_conflicts: a second runner that got past its claim still writes each key once
+        Notification.objects.bulk_create(inbox, batch_size=1000, ignore_conflicts=True)
+        Delivery.objects.bulk_create(outbox, batch_size=1000, ignore_conflicts=True)
+    return len(inbox)
+
+
+FIELD_LIMITS = {"topic": 10, "key": 120, "title": 100, "body": 100_000, "url": 200}
+
+
+def already_sent(keys: set[str], users: Iterable[int]) -> set[tuple[int, str]]:
+    if not keys:
+        return set()
+    rows = Notification.objects.filter(key__in=keys, user_id__in=list(users)).values_list("user_id", "key")
+    return set(rows)
+
+
+def delivery(channel: Channel, notice: Notice, now: Any, *, user_id: int | None, address: str) -> Delivery:
+    return Delivery(
+        channel=channel,
+        user_id=user_id,
+        address=address,
+        topic=notice.topic,
+        key=notice.key[:160],
+        title=notice.title[:100],
+        body=notice.body,
+        url=notice.url[:200],
+        next_attempt_at=now,
+    )
+
+
+def do_broadcast(notice: Notice, *, region_code: str | None = None, department_id: int | None = None) -> int:
+    """Queues the notice for each active group robot of that region or department that carries
+    its topic; returns how many were queued."""
+    robots = Channel.objects.filter(active=True, kind__in=[Channel.Kind.WECOM, Channel.Kind.DINGTALK])
+    if region_code is not None:
+        robots = robots.filter(region_id=region_code)
+    elif department_id is not None:
+        robots = robots.filter(department_id=department_id)
+    else:
+        return 0
+    now = timezone.now()
+    rows = [delivery(r, notice, now, user_id=None, address="") for r in robots if notice.topic in r.topics]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 @transaction.atomic
 def do_notify_enterprises(
     sender: Any, enterprise_ids: Iterable[int], *, title: str, body_for: Any, url_for: Any, channel: str
 ) -> int:
-    """Notifies the reporters and liaisons of each enterprise; returns how many messages were sent.
-
-    `body_for(enterprise)` and `url_for(enterprise)` build each message (plain functions, never a
-    format string that user-written text could reach into)."""
+    """A dispatcher's reminder to the reporters and liaisons of each enterprise; returns how many
+    messages were sent. `body_for(enterprise)` and `url_for(enterprise)` build each message
+    (plain functions, never a format string that user-written text could reach into)."""
     memberships = Membership.objects.filter(
         enterprise_id__in=list(enterprise_ids), role__in=[Role.REPORTER, Role.LIAISON], active=True
     ).select_related("enterprise")
-    messages = [
-        Notification(
-            user_id=m.user_id,
-            title=title,
-            body=body_for(m.enterprise),
-            url=url_for(m.enterprise),
-            sender=sender if getattr(sender, "pk", None) else None,
-        )
-        for m in memberships
-    ]
-    Notification.objects.bulk_create(messages)
+    sent = do_notify(
+        sender,
+        [
+            (m.user_id, Notice(Topic.MANUAL, title, body_for(m.enterprise), url_for(m.enterprise)))
+            for m in memberships
+        ],
+    )
     audit.record(
         actor=sender,
         channel=channel,
         action="notify.remind",
         object_type="notification",
-        object_key=str(len(messages)),
+        object_key=str(sent),
         note=title,
     )
-    return len(messages)
+    return sent
 
 
 def do_mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
@@ -52,3 +166,95 @@ def do_mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def check_save_preference(user: Any, raw: dict[str, Any], *, channel: str) -> Preference:
+    """Topics by SMS and e-mail, and quiet hours (both or neither, e.g. 22:00 to 07:00)."""
+    topics = set(Topic.values)
+    errors = []
+    cleaned: dict[str, Any] = {}
+    for name, label in (("sms_topics", "短信"), ("email_topics", "邮件")):
+        wrong = [t for t in raw.get(name) or [] if t not in topics]
+        if wrong:
+            errors.append(f"{label}接收的类别“{'、'.join(wrong)}”不存在，可选：{'、'.join(Topic.values)}")
+        cleaned[name] = [t for t in Topic.values if t in (raw.get(name) or [])]
+    for name, label in (("quiet_from", "免打扰开始"), ("quiet_to", "免打扰结束")):
+        try:
+            cleaned[name] = parse_time(raw[name]) if raw.get(name) else None
+        except CellError:
+            errors.append(f"{label}时间“{raw[name]}”无效，请写成 22:00")
+            cleaned[name] = None
+    if not errors and (cleaned["quiet_from"] is None) != (cleaned["quiet_to"] is None):
+        errors.append("免打扰时段要同时填写开始和结束时间（如 22:00 至 07:00），或都留空")
+    if errors:
+        raise ValidationFailed("；".join(errors))
+    return do_save_preference(user, cleaned, channel=channel)
+
+
+@transaction.atomic
+def do_save_preference(user: Any, cleaned: dict[str, Any], *, channel: str) -> Preference:
+    preference, _ = Preference.objects.get_or_create(
+        user=user, defaults={"sms_topics": DEFAULT_SMS_TOPICS, "email_topics": DEFAULT_EMAIL_TOPICS}
+    )
+    before = {name: getattr(preference, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(preference, name, value)
+    preference.save()
+    audit.record(
+        actor=user,
+        channel=channel,
+        action="notify.preference",
+        obj=preference,
+        changes=audit.diff(before, cleaned),
+    )
+    return preference
+
+
+def do_claim(key: str, note: str = "") -> bool:
+    """Takes a scheduled round for this runner, inside the caller's transaction; False when another
+    runner has it (on PostgreSQL the second insert waits for the first to commit, then fails)."""
+    try:
+        with transaction.atomic():
+            Claim.objects.create(key=key, note=note[:200])
+    except IntegrityError:
+        return False
+    return True
+
+
+KEEP_SENT = datetime.timedelta(days=90)
+KEEP_READ = datetime.timedelta(days=180)
+KEEP_CLAIMS = datetime.timedelta(days=30)
+
+
+@transaction.atomic
+def do_purge_notices(day: datetime.date) -> int:
+    if not do_claim(f"purge:{day}", "清理过期通知"):
+        return 0
+    now = timezone.now()
+    removed = Delivery.objects.filter(status=Delivery.Status.SENT, sent_at__lt=now - KEEP_SENT).delete()[0]
+    removed += Notification.objects.filter(read_at__lt=now - KEEP_READ).delete()[0]
+    # a reminder round is only ever due on its own day, so its claim can go after a month; an SLA
+    # warning's claim stays (an order breached long ago is still breached and must not be re-warned)
+    old = Claim.objects.filter(at__lt=now - KEEP_CLAIMS).exclude(key__startswith="sla:")
+    removed += old.exclude(key=f"purge:{day}").delete()[0]
+    return removed
+
+
+@transaction.atomic
+def do_retry_deliveries(user: Any, ids: list[int]) -> int:
+    """An administrator's "retry": the rows not yet delivered start again, with a fresh allowance
+    of attempts."""
+    count = (
+        Delivery.objects.filter(pk__in=ids)
+        .exclude(status=Delivery.Status.SENT)
+        .update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    )
+    audit.record(
+        actor=user,
+        channel=AuditChannel.WEB,
+        action="notify.retry",
+        object_type="delivery",
+        object_key=",".join(map(str, ids))[:100],
+        note=f"重试 {count} 条",
+    )
+    return count

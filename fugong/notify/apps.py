@@ -5,3 +5,6 @@ class NotifyConfig(AppConfig):
     name = "fugong.notify"
     label = "notify"
     verbose_name = "通知"
+
+    def ready(self) -> None:
+        from fugong.notify import jobs  # noqa: F401  (registers reminders, warnings, the outbox)

@@ -1,15 +1,36 @@
-"""In-app notifications (站内消息). Other channels (SMS, WeCom, DingTalk) come later via an outbox."""
+"""Notifications: the in-app inbox, and an outbox of deliveries through external channels.
+
+A notice is written in the same transaction as its cause: one `Notification` per user (the
+inbox, with its unread badge) and one `Delivery` per external channel it must also go through
+(the user's SMS or e-mail, a group robot's webhook). `run_jobs` delivers the outbox with retries
+and backoff. Scheduled notices (reminders, SLA warnings) are claimed once per key in `Claim`, so
+that two runners at once never send the same one twice.
+"""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+
+class Topic(models.TextChoices):
+    REMINDER = "reminder", "填报提醒"
+    SUMMARY = "summary", "填报进度"
+    MISSING = "missing", "截止未报名单"
+    SLA = "sla", "办理时限预警"
+    MANUAL = "manual", "调度员催报"
 
 
 class Notification(models.Model):
-    """A message to one user, e.g. a dispatcher's reminder to report before the deadline."""
+    """A message to one user, e.g. a reminder to report before the deadline."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    topic = models.CharField("类别", max_length=10, choices=Topic.choices, default=Topic.MANUAL)
+    # set for scheduled notices: the same key never reaches the same user twice
+    key = models.CharField(max_length=120, blank=True)
     title = models.CharField("标题", max_length=100)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=200, blank=True)
@@ -20,9 +41,147 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notification_once")
+        ]
         verbose_name = verbose_name_plural = "站内消息"
 
     def __str__(self) -> str:
         return self.title
+
+
+class Channel(models.Model):
+    """An external way out: the mail server, an SMS gateway, or one WeCom/DingTalk group robot.
+
+    E-mail and SMS carry personal notices (to a user's address or phone, as the user's
+    preferences say). A group robot carries the notices of its region (progress summaries,
+    missing lists) or of its department (SLA warnings), for the topics it is set up for.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "电子邮件"
+        SMS = "sms", "短信网关"
+        WECOM = "wecom", "企业微信群机器人"
+        DINGTALK = "dingtalk", "钉钉群机器人"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=60)
+    url = models.URLField("接口地址（Webhook）", max_length=500, blank=True)
+    secret = models.CharField(
+        "密钥", max_length=200, blank=True, help_text="钉钉“加签”密钥，或短信网关的访问令牌"
+    )
+    sender = models.CharField("发件人", max_length=100, blank=True, help_text="电子邮件的发件地址")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区划", null=True, blank=True, on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name="部门", null=True, blank=True, on_delete=models.CASCADE
+    )
+    topics = models.JSONField("推送的消息类别", default=list, blank=True)
+    per_minute = models.PositiveSmallIntegerField(
+        "每分钟最多发送", default=20, help_text="企业微信、钉钉群机器人每分钟最多 20 条"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外部通知渠道"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}·{self.name}"
+
+    @property
+    def personal(self) -> bool:
+        return self.kind in (self.Kind.EMAIL, self.Kind.SMS)
+
+
+class Preference(models.Model):
+    """One user's say on external notices: which topics by SMS or e-mail, and quiet hours
+    (personal SMS and e-mail wait until the quiet hours end; the in-app inbox is never quiet)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sms_topics = models.JSONField("短信接收的类别", default=list, blank=True)
+    email_topics = models.JSONField("邮件接收的类别", default=list, blank=True)
+    quiet_from = models.TimeField("免打扰开始", null=True, blank=True)
+    quiet_to = models.TimeField("免打扰结束", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知偏好"
+
+    def __str__(self) -> str:
+        return f"通知偏好·{self.user}"
+
+    def quiet_until(self, local: datetime.datetime) -> datetime.datetime | None:
+        """The local moment quiet hours end if `local` falls inside them, else None."""
+        if self.quiet_from is None or self.quiet_to is None or self.quiet_from == self.quiet_to:
+            return None
+        now = local.time()
+        if self.quiet_from < self.quiet_to:  # e.g. 12:00–14:00
+            inside = self.quiet_from <= now < self.quiet_to
+            end_day = local.date()
+        else:  # across midnight, e.g. 22:00–07:00
+            inside = now >= self.quiet_from or now < self.quiet_to
+            end_day = local.date() + datetime.timedelta(days=1 if now >= self.quiet_from else 0)
+        if not inside:
+            return None
+        return datetime.datetime.combine(end_day, self.quiet_to, tzinfo=local.tzinfo)
+
+
+class Delivery(models.Model):
+    """The outbox: one notice to deliver through one external channel, retried with backoff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已送达"
+        FAILED = "failed", "发送失败"
+
+    channel = models.ForeignKey(
+        Channel, verbose_name="渠道", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    address = models.CharField("收件地址", max_length=254, blank=True)  # e-mail or phone; blank for robots
+    topic = models.CharField("类别", max_length=10, choices=Topic.choices)
+    key = models.CharField(max_length=160, blank=True)
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试")
+    last_error = models.TextField("最近错误", blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "address", "key"], condition=~Q(key=""), name="delivery_once"
+            )
+        ]
+        verbose_name = verbose_name_plural = "通知投递"
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address or '群'}：{self.title}"
+
+
+class Claim(models.Model):
+    """A scheduled notice (a 14:00 reminder round, one SLA warning) taken by one runner.
+
+    Inserted in the same transaction as the notices it sends: a second runner's insert waits for
+    the first and then fails on the unique key, so the round is done exactly once."""
+
+    key = models.CharField(max_length=160, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定时通知记录"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,14 +1,24 @@
-"""Pages: the user's notifications (reading them marks them read)."""
+"""Pages: the user's notifications (reading them marks them read) and their notice settings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from fugong.accounts.models import me
-from fugong.notify.actions import do_mark_read
-from fugong.notify.models import Notification
+from fugong.core.errors import DomainError
+from fugong.core.models import Channel as AuditChannel
+from fugong.notify.actions import (
+    DEFAULT_EMAIL_TOPICS,
+    DEFAULT_SMS_TOPICS,
+    check_save_preference,
+    do_mark_read,
+)
+from fugong.notify.models import Channel, Notification, Preference, Topic
 
 
 @login_required
@@ -16,3 +26,41 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user=me(request))[:100])
     do_mark_read(me(request), [n.pk for n in items])
     return render(request, "notify/list.html", {"items": items})
+
+
+@login_required
+def notice_settings(request: HttpRequest) -> HttpResponse:
+    user = me(request)
+    preference = Preference.objects.filter(user=user).first()
+    if request.method == "POST":
+        raw = {
+            "sms_topics": request.POST.getlist("sms_topics"),
+            "email_topics": request.POST.getlist("email_topics"),
+            "quiet_from": request.POST.get("quiet_from", ""),
+            "quiet_to": request.POST.get("quiet_to", ""),
+        }
+        try:
+            check_save_preference(user, raw, channel=AuditChannel.WEB)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return render(request, "notify/settings.html", context_of(user, raw), status=400)
+        messages.success(request, "通知设置已保存")
+        return redirect("notice_settings")
+    raw = {
+        "sms_topics": preference.sms_topics if preference else DEFAULT_SMS_TOPICS,
+        "email_topics": preference.email_topics if preference else DEFAULT_EMAIL_TOPICS,
+        "quiet_from": preference.quiet_from.strftime("%H:%M") if preference and preference.quiet_from else "",
+        "quiet_to": preference.quiet_to.strftime("%H:%M") if preference and preference.quiet_to else "",
+    }
+    return render(request, "notify/settings.html", context_of(user, raw))
+
+
+def context_of(user: object, values: Mapping[str, object]) -> dict[str, object]:
+    kinds = set(Channel.objects.filter(active=True).values_list("kind", flat=True))
+    return {
+        "topics": Topic.choices,
+        "values": values,
+        "sms_ready": Channel.Kind.SMS in kinds,
+        "email_ready": Channel.Kind.EMAIL in kinds,
+        "person": user,
+    }
