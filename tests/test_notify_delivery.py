@@ -23,7 +23,9 @@ from tests.fake_webhook import closed_port, fake_webhook
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2020, 2, 17, 14, 0, tzinfo=SHANGHAI)
 S = datetime.timedelta(seconds=1)
-SUMMARY = Notice(Topic.SUMMARY, "填报进度（截至14:00）", "长春市：已报412/450，未报38户", "/dispatch/board/?plan=1")
+SUMMARY = Notice(
+    Topic.SUMMARY, "填报进度（截至14:00）", "长春市：已报412/450，未报38户", "/dispatch/board/?plan=1"
+)
 
 
 def robot(kind: str, url: str, **fields: Any) -> Channel:
@@ -217,7 +219,9 @@ def test_a_channel_sends_no_more_than_its_allowance_per_minute(world: World) -> 
 def test_an_administrator_sees_the_status_and_retries_a_failed_row(world: World) -> None:
     robot(Channel.Kind.WECOM, f"http://127.0.0.1:{closed_port()}/send")
     d = queued()
-    Delivery.objects.filter(pk=d.pk).update(status=Delivery.Status.FAILED, attempts=MAX_ATTEMPTS, last_error="x")
+    Delivery.objects.filter(pk=d.pk).update(
+        status=Delivery.Status.FAILED, attempts=MAX_ATTEMPTS, last_error="x"
+    )
     User.objects.filter(username="admin").update(is_staff=True, is_superuser=True)  # as seed_demo makes it
     admin = world.client("admin")
     page = admin.get("/admin/notify/delivery/?status__exact=failed").content.decode()

@@ -58,9 +58,12 @@ def wanted_channels(
     return out
 
 
-def do_notify(sender: Any, notices: Iterable[tuple[int, Notice]]) -> int:
+def do_notify(
+    sender: Any, notices: Iterable[tuple[int, Notice]], *, now: datetime.datetime | None = None
+) -> int:
     """Writes each (user id, notice) to the inbox, and to the outbox for the user's SMS and
-    e-mail. A keyed notice a user already has is skipped. Returns how many inbox rows were new."""
+    e-mail, due at `now` (a scheduled round's moment). A keyed notice a user already has is
+    skipped. Returns how many inbox rows were new."""
     pairs = list(notices)
     if not pairs:
         return 0
@@ -69,7 +72,7 @@ def do_notify(sender: Any, notices: Iterable[tuple[int, Notice]]) -> int:
         preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
         channels = personal_channels()
         existing = already_sent({n.key for _, n in pairs if n.key}, users)
-        now = timezone.now()
+        now = now or timezone.now()
         inbox, outbox = [], []
         sender_id = sender.pk if getattr(sender, "pk", None) else None
         for user_id, notice in pairs:
@@ -117,7 +120,13 @@ def delivery(channel: Channel, notice: Notice, now: Any, *, user_id: int | None,
     )
 
 
-def do_broadcast(notice: Notice, *, region_code: str | None = None, department_id: int | None = None) -> int:
+def do_broadcast(
+    notice: Notice,
+    *,
+    region_code: str | None = None,
+    department_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
     """Queues the notice for each active group robot of that region or department that carries
     its topic; returns how many were queued."""
     robots = Channel.objects.filter(active=True, kind__in=[Channel.Kind.WECOM, Channel.Kind.DINGTALK])
@@ -127,7 +136,7 @@ def do_broadcast(notice: Notice, *, region_code: str | None = None, department_i
         robots = robots.filter(department_id=department_id)
     else:
         return 0
-    now = timezone.now()
+    now = now or timezone.now()
     rows = [delivery(r, notice, now, user_id=None, address="") for r in robots if notice.topic in r.topics]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

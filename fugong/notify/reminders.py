@@ -93,8 +93,8 @@ def send_round(plan: Plan, day: datetime.date, period: Period, slot: str, now: d
         notices.append(
             (user_id, Notice(Topic.REMINDER, f"{len(ids)}户企业尚未报送", body, "", f"{key}:liaison"))
         )
-    do_notify(None, notices)
-    send_progress(plan, day, now, f"截至{slot}", f"{key}:progress")
+    do_notify(None, notices, now=now)
+    send_progress(plan, day, now, f"截至{slot}", f"{key}:progress", now)
     return 1
 
 
@@ -113,8 +113,8 @@ def send_missing_lists(plan: Plan, day: datetime.date, period: Period, now: date
         listed = name_list([missing[i] for i in ids])
         body = f"“{plan.title}”{day:%m月%d日}已于{deadline}截止，您联系的{len(ids)}户企业未报送：{listed}。仍可补报（记为迟报）。"
         notices.append((user_id, Notice(Topic.MISSING, f"截止未报：{len(ids)}户", body, "", key)))
-    do_notify(None, notices)
-    send_progress(plan, day, period.deadline, f"{deadline}截止", f"{key}:progress")
+    do_notify(None, notices, now=now)
+    send_progress(plan, day, period.deadline, f"{deadline}截止", f"{key}:progress", now)
     return 1
 
 
@@ -122,7 +122,9 @@ def not_reported(plan: Plan, day: datetime.date, as_of: datetime.datetime) -> An
     return plan_enterprises(plan, day).filter(~Exists(reports_in_period(plan, day, as_of)))
 
 
-def send_progress(plan: Plan, day: datetime.date, as_of: datetime.datetime, when: str, key: str) -> None:
+def send_progress(
+    plan: Plan, day: datetime.date, as_of: datetime.datetime, when: str, key: str, now: datetime.datetime
+) -> None:
     """Each dispatcher's region and each region robot: reported / expected, missing."""
     leaves = submitted_by_leaf(plan, day, as_of)
     nearby = Region.objects.filter(near(plan.owner_region.path, "path"))
@@ -146,9 +148,9 @@ def send_progress(plan: Plan, day: datetime.date, as_of: datetime.datetime, when
             f"{reverse('board')}?plan={plan.pk}&date={day}&region={node.code}",
             f"{key}:{code}",
         )
-    do_notify(None, [(user_id, lines[code]) for user_id, code in dispatchers if code])
+    do_notify(None, [(user_id, lines[code]) for user_id, code in dispatchers if code], now=now)
     for code in robot_regions:
-        do_broadcast(lines[code], region_code=code)
+        do_broadcast(lines[code], region_code=code, now=now)
 
 
 def near(owner_path: str, field: str) -> Q:

@@ -11,6 +11,7 @@ the due moment, so the new deadline gets its own warnings. Who is told:
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -43,12 +44,14 @@ def run_sla_warnings(now: datetime.datetime) -> int:
     warned = 0
     for key, problem, which, level, due_at in due:
         if key not in taken:
-            warned += warn(key, problem, which, level, due_at)
+            warned += warn(key, problem, which, level, due_at, now)
     return warned
 
 
 @transaction.atomic
-def warn(key: str, problem: Problem, which: str, level: str, due_at: datetime.datetime) -> int:
+def warn(
+    key: str, problem: Problem, which: str, level: str, due_at: datetime.datetime, now: datetime.datetime
+) -> int:
     if not do_claim(key, f"工单{problem.pk} {CLOCK_NAMES[which]}{LIGHT_LABELS[level]}"):
         return 0
     clock = CLOCK_NAMES[which]
@@ -61,9 +64,9 @@ def warn(key: str, problem: Problem, which: str, level: str, due_at: datetime.da
         reverse("problem_detail", args=[problem.pk]),
         key,
     )
-    do_notify(None, [(user_id, notice) for user_id in recipients(problem, level)])
+    do_notify(None, [(user_id, notice) for user_id in recipients(problem, level)], now=now)
     if problem.lead_department_id is not None:
-        do_broadcast(notice, department_id=problem.lead_department_id)
+        do_broadcast(notice, department_id=problem.lead_department_id, now=now)
     return 1
 
 
@@ -74,8 +77,21 @@ def recipients(problem: Problem, level: str) -> list[int]:
         if problem.status != Status.PENDING and problem.lead_department_id
         else people.none()
     )
-    supervisor_roles = [Role.DISPATCHER, Role.LEADER] if level == "breached" else [Role.DISPATCHER]
-    supervisors = people.filter(role__in=supervisor_roles, region_id=problem.level_region_id)
-    return sorted(
-        set(handlers.values_list("user_id", flat=True)) | set(supervisors.values_list("user_id", flat=True))
-    )
+    chosen = set(handlers.values_list("user_id", flat=True))
+    roles = [Role.DISPATCHER, Role.LEADER] if level == "breached" else [Role.DISPATCHER]
+    for role in roles:
+        chosen |= set(nearest(people.filter(role=role), problem.level_region.path))
+    return sorted(chosen)
+
+
+def nearest(people: Any, path: str) -> list[int]:
+    """The users holding a role at the region itself or, if none there, at the closest level above
+    (a county without a dispatcher account is supervised by its city's)."""
+    codes = [code for code in path.strip("/").split("/") if code]
+    found: dict[str, list[int]] = {}
+    for user_id, region_id in people.filter(region_id__in=codes).values_list("user_id", "region_id"):
+        found.setdefault(region_id, []).append(user_id)
+    for code in reversed(codes):
+        if code in found:
+            return found[code]
+    return []
