@@ -98,6 +98,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests on a file like production, not Django's shared in-memory database, whose table locks
+    # fail at once instead of waiting: two job runners in threads must meet as two processes do.
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        main_file = Path(DATABASES["default"]["NAME"])
+        DATABASES["default"]["TEST"] = {"NAME": str(main_file.with_name(f"test-{main_file.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
