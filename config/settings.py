@@ -146,6 +146,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FUGONG_LOGIN_MAX_FAILURES = int(os.environ.get("FUGONG_LOGIN_MAX_FAILURES", "5"))
 FUGONG_LOGIN_WINDOW_SECONDS = int(os.environ.get("FUGONG_LOGIN_WINDOW_SECONDS", "900"))
 
+# Notices: links in SMS, e-mail and robot messages are made absolute with the site's address.
+FUGONG_SITE_URL = os.environ.get("FUGONG_SITE_URL", "")
+FUGONG_WEBHOOK_TIMEOUT = float(os.environ.get("FUGONG_WEBHOOK_TIMEOUT", "5"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fugong@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)

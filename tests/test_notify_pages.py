@@ -3,6 +3,7 @@ on the plan form."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -72,7 +73,7 @@ def test_a_user_chooses_sms_topics_and_quiet_hours(world: World) -> None:
     assert response.status_code == 302
     saved = Preference.objects.get(user__username="handler")
     assert (saved.sms_topics, saved.email_topics) == (["sla"], ["summary", "sla"])
-    assert (saved.quiet_from.isoformat(), saved.quiet_to.isoformat()) == ("22:00:00", "07:00:00")
+    assert (saved.quiet_from, saved.quiet_to) == (datetime.time(22), datetime.time(7))
     assert AuditEvent.objects.filter(action="notify.preference", actor__username="handler").exists()
 
 

@@ -58,7 +58,9 @@ def runner(errors: list[BaseException]) -> None:
 def test_two_runners_at_once_send_each_reminder_exactly_once(transactional_db: Any) -> None:
     scene()
     with fake_webhook() as gateway:
-        Channel.objects.create(kind=Channel.Kind.SMS, name="短信网关", url=gateway.url("/sms"), per_minute=1000)
+        Channel.objects.create(
+            kind=Channel.Kind.SMS, name="短信网关", url=gateway.url("/sms"), per_minute=1000
+        )
         errors: list[BaseException] = []
         threads = [threading.Thread(target=runner, args=(errors,)) for _ in range(2)]
         for t in threads:
