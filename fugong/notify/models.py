@@ -21,6 +21,7 @@ class Topic(models.TextChoices):
     SUMMARY = "summary", "填报进度"
     MISSING = "missing", "截止未报名单"
     SLA = "sla", "办理时限预警"
+    PROBLEM = "problem", "诉求办理进展"
     MANUAL = "manual", "调度员催报"
 
 

@@ -11,16 +11,15 @@ the due moment, so the new deadline gets its own warnings. Who is told:
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from fugong.accounts.models import Membership
 from fugong.core.access import Role
 from fugong.notify.actions import Notice, do_broadcast, do_claim, do_notify
 from fugong.notify.models import Claim, Topic
+from fugong.notify.people import handlers_of, nearest
 from fugong.problems.clocks import LIGHT_LABELS, light, running_deadline
 from fugong.problems.models import Problem, Status
 
@@ -71,27 +70,8 @@ def warn(
 
 
 def recipients(problem: Problem, level: str) -> list[int]:
-    people = Membership.objects.filter(active=True, user__is_active=True)
-    handlers = (
-        people.filter(role=Role.HANDLER, department_id=problem.lead_department_id)
-        if problem.status != Status.PENDING and problem.lead_department_id
-        else people.none()
-    )
-    chosen = set(handlers.values_list("user_id", flat=True))
+    chosen = handlers_of(problem.lead_department_id) if problem.status != Status.PENDING else set()
     roles = [Role.DISPATCHER, Role.LEADER] if level == "breached" else [Role.DISPATCHER]
     for role in roles:
-        chosen |= set(nearest(people.filter(role=role), problem.level_region.path))
+        chosen |= nearest(role, problem.level_region.path)
     return sorted(chosen)
-
-
-def nearest(people: Any, path: str) -> list[int]:
-    """The users holding a role at the region itself or, if none there, at the closest level above
-    (a county without a dispatcher account is supervised by its city's)."""
-    codes = [code for code in path.strip("/").split("/") if code]
-    found: dict[str, list[int]] = {}
-    for user_id, region_id in people.filter(region_id__in=codes).values_list("user_id", "region_id"):
-        found.setdefault(region_id, []).append(user_id)
-    for code in reversed(codes):
-        if code in found:
-            return found[code]
-    return []

@@ -28,6 +28,7 @@ from fugong.problems.models import (
     Status,
     Urgency,
 )
+from fugong.problems.notices import tell_next
 from fugong.problems.similar import similar
 from fugong.regions.models import Level, Region
 
@@ -192,6 +193,7 @@ def do_transition(
         data = APPLY[action](user, problem, params, note, now) or {}
         problem.save()
         record(problem, user, action, before, problem.status, now, note, data)
+        tell_next(user, problem, action, before, note, now)
         if action == "reply":
             follow_master(user, problem, note, now)
     return problem
@@ -418,7 +420,7 @@ def apply_escalate(
 
 
 def apply_notice(user: Any, p: Problem, params: dict[str, Any], note: str, now: datetime.datetime) -> None:
-    """督办 and 催办 change nothing but the record (notifications come with issue 7's outbox)."""
+    """督办 and 催办 change nothing but the record (and tell the handlers, see notices.py)."""
 
 
 def apply_merge(
