@@ -182,3 +182,10 @@ def test_reminders_also_go_by_sms_and_the_region_robot_through_the_outbox(world:
 def test_the_runner_returns_how_many_rounds_it_sent(world: World, plan: Any) -> None:
     assert run_reminders(at(14, 0)) == 1
     assert run_reminders(at(14, 0)) == 0
+
+
+def test_reminder_times_typed_without_a_leading_zero_still_count(world: World, plan: Any) -> None:
+    plan.reminder_times = ["9:30", "差一刻四点"]
+    plan.save()
+    run(at(10, 0))
+    assert inbox("liaison")[0].key.endswith(":09:30:liaison")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from fugong.accounts.models import Membership
 from fugong.core.access import Role
+from fugong.core.cells import CellError, parse_time
 from fugong.dispatch.completeness import Tally, reports_in_period, submitted_by_leaf
 from fugong.dispatch.models import Cadence, Plan
 from fugong.dispatch.periods import Period, is_reporting_day, period_of
@@ -57,8 +58,15 @@ def run_reminders(now: datetime.datetime) -> int:
 
 
 def latest_slot(plan: Plan, local: datetime.datetime) -> str | None:
-    due = [t for t in plan.reminder_times if t <= local.strftime("%H:%M")]
-    return max(due) if due else None
+    """The latest reminder time that has come, as "HH:MM" (times edited by hand may read "9:30")."""
+    times = []
+    for written in plan.reminder_times or []:
+        try:
+            times.append(parse_time(written))
+        except CellError:
+            continue  # the plan form refuses these; one typed into the admin must not stop the rest
+    due = [t for t in times if t <= local.time()]
+    return max(due).strftime("%H:%M") if due else None
 
 
 @transaction.atomic
