@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.management import call_command
 
+from fugong.accounts.models import Department, Membership, User
+from fugong.core.access import Role
 from fugong.notify.models import Channel, Delivery, Notification, Topic
 from fugong.notify.sla import run_sla_warnings
 from fugong.problems.models import Category, Problem
@@ -46,7 +48,7 @@ def test_yellow_goes_to_the_handlers_and_the_dispatchers_above_them(world: World
     assert warned("handler") == [title]
     assert warned("changchun") == [title]  # 南关区 has no dispatcher account: its city supervises
     assert warned("province") == [] and warned("leader") == [] and warned("reporter") == []
-    [n] = Notification.objects.filter(user__username="handler")
+    [n] = Notification.objects.filter(user__username="handler", topic=Topic.SLA)
     assert n.body == "长春南关汽车零部件有限公司的诉求“原材料运不进来”签收时限02月18日10:00将到，请抓紧办理。"
     assert n.url == f"/problems/{p.pk}/"
 
@@ -62,7 +64,7 @@ def test_each_light_is_warned_once_and_breached_reaches_the_leaders(world: World
     lights = [t.split("】")[0] + "】" for t in warned("handler")]
     assert lights == ["【黄灯预警】", "【红灯预警】", "【已超时】"]
     assert [t.split("】")[0] + "】" for t in warned("leader")] == ["【已超时】"]
-    breached = Notification.objects.get(user__username="leader")
+    breached = Notification.objects.get(user__username="leader", topic=Topic.SLA)
     assert f"工单{p.pk}" in breached.title and "已超过签收时限（02月18日10:00）" in breached.body
 
 
@@ -118,3 +120,28 @@ def test_the_warning_moment_is_counted_on_the_working_day_calendar(world: World)
     assert run_sla_warnings(at(2020, 2, 22, 12)) == 0
     assert run_sla_warnings(at(2020, 2, 24, 4, 1)) == 1
     assert datetime.date(2020, 2, 24).weekday() == 0
+
+
+def test_a_supporting_units_own_limit_warns_that_units_handlers(world: World) -> None:
+    transport = Department.objects.create(name="长春市交通运输局", region_id="220100")
+    clerk = User.objects.create_user("transport_clerk", password="x-pass-2020")
+    Membership.objects.create(user=clerk, role=Role.HANDLER, department=transport)
+    Category.objects.filter(name="物流运输不畅").update(sign_workdays=3, close_workdays=5)
+    p = intake(world, at(2020, 2, 17, 10))
+    move(
+        world,
+        "changchun",
+        p,
+        "dispatch",
+        at(2020, 2, 17, 10),
+        department=commerce().pk,
+        assists=[transport.pk],
+        assist_days=1,
+    )
+    run_sla_warnings(at(2020, 2, 18, 10, 30))  # the supporting unit's one day is over
+    assert [t.split("】")[0] + "】" for t in warned("transport_clerk")] == ["【已超时】"]
+    body = Notification.objects.get(user=clerk, topic=Topic.SLA).body
+    assert "已超过协办时限（02月18日10:00）" in body
+    assert warned("handler") == []  # the lead unit still has three days to sign
+    move(world, "transport_clerk", p, "assist_answer", at(2020, 2, 18, 11), note="已安排绿色通道")
+    assert run_sla_warnings(at(2020, 2, 19, 9)) == 0

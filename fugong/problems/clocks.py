@@ -65,10 +65,17 @@ def light(problem: Problem, now: datetime.datetime | None = None) -> str:
         return ""
     if problem.paused_at is not None:
         return "paused"
+    return light_between(start, due_at, problem.urgency, now)
+
+
+def light_between(
+    start: datetime.datetime, due_at: datetime.datetime, urgency: str, now: datetime.datetime
+) -> str:
+    """green | yellow | red | breached for a clock that runs from start to due_at."""
     if now >= due_at:
         return "breached"
-    total = elapsed(start, due_at, problem.urgency)
-    left = elapsed(now, due_at, problem.urgency)
+    total = elapsed(start, due_at, urgency)
+    left = elapsed(now, due_at, urgency)
     if not total:
         return "red"
     share = Decimal(left.total_seconds()) / Decimal(total.total_seconds())
