@@ -238,3 +238,26 @@ def test_run_jobs_delivers_the_outbox(world: World) -> None:
         call_command("run_jobs", "--once", "--now", T0.isoformat(), stdout=io.StringIO())
     assert len(hook.seen) == 1
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_an_administrator_sets_up_a_robot_with_clear_errors_then_sends_a_test(world: World) -> None:
+    User.objects.filter(username="admin").update(is_staff=True, is_superuser=True)
+    admin = world.client("admin")
+    form = {"kind": "dingtalk", "name": "长春调度群", "topics": "[]", "per_minute": "20", "active": "on"}
+    refused = admin.post("/admin/notify/channel/add/", form).content.decode()
+    assert "钉钉群机器人需要填写接口地址（Webhook）" in refused
+    assert "请为群机器人选择区划（推送填报进度）或部门（推送办理时限预警）" in refused
+    assert "请填写群机器人推送的消息类别" in refused
+    assert not Channel.objects.exists()
+    with fake_webhook() as hook:
+        form.update(url=hook.url(), region="220100", topics='["summary"]', secret="SEC1")
+        assert admin.post("/admin/notify/channel/add/", form).status_code == 302
+        channel = Channel.objects.get()
+        done = admin.post(
+            "/admin/notify/channel/", {"action": "send_test", "_selected_action": [channel.pk]}, follow=True
+        )
+        assert "长春调度群：测试消息已排队" in done.content.decode()
+        assert deliver_one() is True
+    [seen] = hook.seen
+    assert "收到说明设置正确" in seen.body["markdown"]["text"]
+    assert Delivery.objects.get().status == Delivery.Status.SENT

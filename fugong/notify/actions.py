@@ -267,3 +267,26 @@ def do_retry_deliveries(user: Any, ids: list[int]) -> int:
         note=f"重试 {count} 条",
     )
     return count
+
+
+def do_queue_test(user: Any, channel: Channel) -> str:
+    """Queues a test message through the channel (to the administrator's own phone or address for
+    SMS and e-mail); returns what was done, in Chinese, for the admin page."""
+    address = ""
+    if channel.personal:
+        address = user.phone if channel.kind == Channel.Kind.SMS else user.email
+        if not address:
+            what = "手机号" if channel.kind == Channel.Kind.SMS else "邮箱"
+            return f"{channel.name}：您的账号没有登记{what}，无法发送测试消息"
+    notice = Notice(Topic.MANUAL, "测试消息", f"这是复工通发出的测试消息（{channel.name}），收到说明设置正确。")
+    Delivery.objects.create(
+        channel=channel,
+        user=user,
+        address=address,
+        topic=notice.topic,
+        title=notice.title,
+        body=notice.body,
+        next_attempt_at=timezone.now(),
+    )
+    audit.record(actor=user, channel=AuditChannel.WEB, action="notify.test", obj=channel)
+    return f"{channel.name}：测试消息已排队，稍后在“通知投递”中查看结果"

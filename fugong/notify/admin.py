@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from fugong.notify.actions import do_retry_deliveries
+from fugong.notify.actions import do_queue_test, do_retry_deliveries
 from fugong.notify.models import Channel, Delivery, Notification
 
 
@@ -17,6 +17,12 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "region", "department", "topics", "per_minute", "active"]
     list_filter = ["kind", "active"]
     raw_id_fields = ["region", "department"]
+    actions = ["send_test"]
+
+    @admin.action(description="发送测试消息")
+    def send_test(self, request: HttpRequest, queryset: Any) -> None:
+        for channel in queryset:
+            messages.info(request, do_queue_test(request.user, channel))
 
 
 @admin.register(Delivery)
