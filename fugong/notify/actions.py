@@ -278,7 +278,9 @@ def do_queue_test(user: Any, channel: Channel) -> str:
         if not address:
             what = "手机号" if channel.kind == Channel.Kind.SMS else "邮箱"
             return f"{channel.name}：您的账号没有登记{what}，无法发送测试消息"
-    notice = Notice(Topic.MANUAL, "测试消息", f"这是复工通发出的测试消息（{channel.name}），收到说明设置正确。")
+    notice = Notice(
+        Topic.MANUAL, "测试消息", f"这是复工通发出的测试消息（{channel.name}），收到说明设置正确。"
+    )
     Delivery.objects.create(
         channel=channel,
         user=user,

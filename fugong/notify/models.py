@@ -101,7 +101,9 @@ class Channel(models.Model):
         """What each kind needs, said the way an administrator setting it up can act on."""
         errors: dict[str, str] = {}
         if self.kind != self.Kind.EMAIL and not self.url:
-            errors["url"] = f"{self.get_kind_display()}需要填写接口地址（Webhook），可在群设置的“群机器人”中复制"
+            errors["url"] = (
+                f"{self.get_kind_display()}需要填写接口地址（Webhook），可在群设置的“群机器人”中复制"
+            )
         if self.personal and (self.region_id or self.department_id):
             errors["region"] = "短信和邮件按个人发送，不需要选择区划或部门；群机器人才按区划或部门推送"
         if not self.personal and not (self.region_id or self.department_id):
@@ -110,9 +112,9 @@ class Channel(models.Model):
             errors["department"] = "区划和部门只选一个：一个群机器人推送一个区划或一个部门的消息"
         wrong = [t for t in self.topics or [] if t not in Topic.values]
         if wrong or not isinstance(self.topics, list):
-            errors["topics"] = f"消息类别只能是 {'、'.join(Topic.values)} 的列表，如 [\"summary\", \"sla\"]"
+            errors["topics"] = f'消息类别只能是 {"、".join(Topic.values)} 的列表，如 ["summary", "sla"]'
         elif not self.personal and not self.topics:
-            errors["topics"] = "请填写群机器人推送的消息类别，如 [\"summary\", \"missing\"] 或 [\"sla\"]"
+            errors["topics"] = '请填写群机器人推送的消息类别，如 ["summary", "missing"] 或 ["sla"]'
         if errors:
             raise ValidationError(errors)
 
