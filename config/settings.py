@@ -139,6 +139,8 @@ WHITENOISE_USE_FINDERS = True
 FUGONG_MAX_UPLOAD_BYTES = int(os.environ.get("FUGONG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 # Uploads bigger than this are imported by a background job with a progress bar.
 FUGONG_BACKGROUND_IMPORT_BYTES = int(os.environ.get("FUGONG_BACKGROUND_IMPORT_BYTES", str(512 * 1024)))
+# Official-form exports of more enterprises than this are written by a background job.
+FUGONG_BACKGROUND_EXPORT_ROWS = int(os.environ.get("FUGONG_BACKGROUND_EXPORT_ROWS", "5000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = FUGONG_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

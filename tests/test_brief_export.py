@@ -12,6 +12,7 @@ from django.core.management import call_command
 from docx import Document
 from python_calamine import CalamineWorkbook
 
+from fugong.core.models import Job
 from fugong.dispatch import brief, export
 from fugong.dispatch.models import Plan
 from fugong.regions.models import Region
@@ -158,3 +159,26 @@ def test_the_dashboard_shows_the_same_rates_and_respects_scope(world: World, pla
     )
     city = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
     assert city.context["region"].code == "220100" and city.context["data"]["kpis"]["enterprises"] == 2
+
+
+def test_a_big_regions_sheet_is_written_by_a_job_and_offered_on_its_page(
+    world: World, plan: Plan, settings: Any
+) -> None:
+    scenario(world)
+    settings.FUGONG_BACKGROUND_EXPORT_ROWS = 1  # 长春市 has two enterprises: "big" here
+    client = world.client("changchun")
+    response = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}")
+    job = Job.objects.get(kind="dispatch_export")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert "排队中" in client.get(response["Location"]).content.decode()
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "已导出长春市2户企业的调度表" in page and "下载调度表" in page
+    sheet = client.get(f"/jobs/{job.pk}/result.xlsx")
+    assert (
+        "%E8%B0%83%E5%BA%A6%E8%A1%A8-%E9%95%BF%E6%98%A5%E5%B8%82" in sheet["Content-Disposition"]
+    )  # 调度表-长春市
+    assert len(sheet_rows(sheet.content)) - 5 == 2
+    assert world.client("jilin").get(f"/jobs/{job.pk}/result.xlsx").status_code == 404  # someone else's job
+    by_region = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&by=region")
+    assert by_region.status_code == 200  # the summary by region is small: always at once

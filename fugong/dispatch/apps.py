@@ -8,6 +8,6 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.core.signals import registry_changed
-        from fugong.dispatch import report_jobs, rollover, rollups  # noqa: F401  (they register their jobs)
+        from fugong.dispatch import export_jobs, report_jobs, rollover, rollups  # noqa: F401  (they register jobs)
 
         registry_changed.connect(lambda **kwargs: rollups.invalidate(), weak=False, dispatch_uid="rollups")

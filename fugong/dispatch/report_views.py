@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 
 from fugong.core.access import access_object
-from fugong.dispatch import brief, export
+from fugong.dispatch import brief, export, export_jobs
 from fugong.dispatch.completeness import breadcrumbs, node_for
 from fugong.dispatch.dashboard import dashboard_data
 from fugong.dispatch.maps import map_for
@@ -55,9 +56,13 @@ def brief_docx(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_xlsx(request: HttpRequest) -> FileResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """The official-form sheet; a big region's is written by a job (its page offers the file)."""
     plan, day, region = selection(request)
     by_region = request.GET.get("by") == "region"
+    if not by_region and export_jobs.is_big(plan, day, region, request.user):
+        job = export_jobs.enqueue_export(request.user, plan, day, region)
+        return redirect("job_detail", job.pk)
     handle, name = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     path = Path(name)
@@ -67,7 +72,7 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
         stream = path.open("rb")
     finally:
         path.unlink()  # the open handle keeps the data readable until the response is sent
-    filename = f"调度{'汇总' if by_region else ''}表-{region.name}-{day}.xlsx"
+    filename = export_jobs.export_filename(region, day, by_region)
     return FileResponse(stream, as_attachment=True, filename=filename)
 
 
