@@ -148,6 +148,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FUGONG_LOGIN_MAX_FAILURES = int(os.environ.get("FUGONG_LOGIN_MAX_FAILURES", "5"))
 FUGONG_LOGIN_WINDOW_SECONDS = int(os.environ.get("FUGONG_LOGIN_WINDOW_SECONDS", "900"))
 
+# Work orders the enterprise has not rated this many working days after the answer close by themselves.
+FUGONG_RATING_WORKDAYS = int(os.environ.get("FUGONG_RATING_WORKDAYS", "3"))
+
 # Notices: links in SMS, e-mail and robot messages are made absolute with the site's address.
 FUGONG_SITE_URL = os.environ.get("FUGONG_SITE_URL", "")
 FUGONG_WEBHOOK_TIMEOUT = float(os.environ.get("FUGONG_WEBHOOK_TIMEOUT", "5"))
