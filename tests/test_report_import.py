@@ -315,3 +315,60 @@ def test_a_firm_that_stopped_loses_its_stored_resumption_date(world: World, plan
     assert result.written, result.rejected[0].message if result.rejected else ""
     report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
     assert (report.resumed, report.resumed_on, report.capacity_pct) == (False, None, None)
+
+
+def test_a_corrected_sheet_revises_the_reports_it_changes(world: World, plan: Plan) -> None:
+    province = Region.objects.get(code="220000")
+    rollups.read(plan, DAY, province)
+    gaoxin = row(world, "gaoxin", "是", 60, 50, 0, 50, "80%")
+    run(
+        world,
+        plan,
+        sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%"), gaoxin])),
+    )
+    corrected = sheets.xlsx(
+        ("调度表", [HEADER, row(world, "nanguan", "是", 480, 310, 10, 290, "70%"), gaoxin])
+    )
+    result = run(world, plan, corrected)
+    assert [o.status for o in result.outcomes] == ["imported", "unchanged"]
+    report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
+    assert (report.reported_back, report.on_duty, report.capacity_pct) == (310, 290, Decimal(70))
+    assert report.revision_count == 2 and report.received_at == at(DAY, 15)
+    revisions = list(ReportRevision.objects.filter(report=report).order_by("number"))
+    assert [r.number for r in revisions] == [1, 2]
+    assert set(revisions[1].changes) == {"reported_back", "on_duty", "capacity_pct"}
+    assert revisions[1].data["on_duty"] == 290
+    after = rollups.read(plan, DAY, province).total
+    full = figures.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    assert after.on_duty == 340 and after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
+
+
+def test_nearest_reports_are_each_enterprises_latest_or_earliest_within_the_bounds(world: World) -> None:
+    nanguan, gaoxin = world.enterprise("nanguan"), world.enterprise("gaoxin")
+    for enterprise, days in ((nanguan, [-20, -3, -2, -1, 0, 2, 5]), (gaoxin, [-1])):
+        for offset in days:
+            Report.objects.create(
+                enterprise=enterprise,
+                date=DAY + datetime.timedelta(days=offset),
+                resumed=False,
+                baseline_headcount=10,
+                reported_back=0,
+                isolated=0,
+                on_duty=0,
+                received_at=at(DAY, 9),
+                updated_at=at(DAY, 9),
+            )
+    ids = [nanguan.pk, gaoxin.pk]
+
+    def offsets(**bounds: Any) -> list[tuple[str, int]]:
+        found = rollups.nearest_reports(ids, **bounds).values_list("enterprise__name", "date")
+        return sorted((name, (date - DAY).days) for name, date in found)
+
+    n, g = nanguan.name, gaoxin.name
+    assert offsets(before=DAY, limit=2) == sorted([(n, -2), (n, -1), (g, -1)])
+    assert offsets(after=DAY, latest=False) == [(n, 2)]
+    assert offsets(on=DAY) == [(n, 0)]
+    assert offsets(after=DAY - datetime.timedelta(days=10), before=DAY, limit=16) == sorted(
+        [(n, -3), (n, -2), (n, -1), (g, -1)]
+    )
+    assert not rollups.nearest_reports([], before=DAY).exists()

@@ -1,15 +1,19 @@
-"""Inserting many plain rows fast: COPY on PostgreSQL, one prepared statement elsewhere.
+"""Inserting and updating many plain rows fast: COPY on PostgreSQL, one prepared statement elsewhere.
 
 `bulk_create` builds a model instance and compiles parameters per row, which dominates a
-100,000-row import; here rows are dicts of field name → value, each value prepared by its
+100,000-row import; `bulk_update` is worse: one CASE WHEN branch per row and field, compiled as
+Django expressions (≈1.8 s for 340 rows of 15 fields) and evaluated by PostgreSQL branch by
+branch for every row. Here rows are dicts of field name → value, each value prepared by its
 field as Django would, and streamed. No signals, no returned keys: callers read keys back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 PREPARED_FIELDS = (models.JSONField, models.DecimalField, models.DateTimeField)
 
@@ -17,27 +21,79 @@ PREPARED_FIELDS = (models.JSONField, models.DecimalField, models.DateTimeField)
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in rows[0]]
-    concrete = [f for f in fields if isinstance(f, models.Field)]
-    assert len(concrete) == len(fields), "only concrete fields can be inserted"
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the module-level proxy costs a lookup per use
+    fields = concrete_fields(model, rows[0])
     quote = db.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in concrete)
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    prepared = prepare(db, fields, rows)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            copy_in(cursor, table, columns, prepared)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
+
+
+def update_rows(model: type[models.Model], rows: list[dict[str, Any]], key: str = "id") -> int:
+    """Sets each row's fields on the stored row whose `key` field equals the row's; returns the
+    number of rows updated. On PostgreSQL the rows are copied into a temporary table and applied
+    by one UPDATE … FROM joined on the key; elsewhere one UPDATE per row, as a prepared statement."""
+    if not rows:
+        return 0
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = concrete_fields(model, rows[0])
+    key_at = [f.name for f in fields].index(key)  # each row needs its key
+    key_field = fields[key_at]
+    quote = db.ops.quote_name
+    table = quote(model._meta.db_table)
+    changed = [f for f in fields if f is not key_field]
+    prepared = prepare(db, fields, rows)
+    with transaction.atomic(), db.cursor() as cursor:  # the temporary table lives until the drop below
+        if db.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in changed)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {quote(key_field.column)} = %s",
+                [[v for i, v in enumerate(values) if i != key_at] + [values[key_at]] for values in prepared],
+            )
+            return len(rows) if cursor.rowcount < 0 else cursor.rowcount
+        source = quote(f"bulk_update_{model._meta.db_table}")
+        columns = ", ".join(quote(f.column) for f in fields)
+        # the table's own column types, so the copied values are read exactly as an INSERT would
+        cursor.execute(f"CREATE TEMPORARY TABLE {source} AS SELECT {columns} FROM {table} WITH NO DATA")
+        copy_in(cursor, source, columns, prepared)
+        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in changed)
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM {source} AS s "
+            f"WHERE t.{quote(key_field.column)} = s.{quote(key_field.column)}"
+        )
+        updated = cursor.rowcount
+        cursor.execute(f"DROP TABLE {source}")
+        return updated
+
+
+def concrete_fields(model: type[models.Model], row: dict[str, Any]) -> list[models.Field[Any, Any]]:
+    fields = [model._meta.get_field(name) for name in row]
+    concrete = [f for f in fields if isinstance(f, models.Field)]
+    assert len(concrete) == len(fields), "only concrete fields can be written"
+    return concrete
+
+
+def prepare(
+    db: BaseDatabaseWrapper, fields: Sequence[models.Field[Any, Any]], rows: list[dict[str, Any]]
+) -> list[list[Any]]:
     # PostgreSQL's driver takes ints, text, booleans, dates and key ids as they are; preparing
     # them through the field costs more than the COPY itself. JSON, decimals and datetimes
     # (time zones) still go through their fields, and on SQLite everything does.
     plain = {
-        i for i, f in enumerate(concrete) if db.vendor == "postgresql" and not isinstance(f, PREPARED_FIELDS)
+        i for i, f in enumerate(fields) if db.vendor == "postgresql" and not isinstance(f, PREPARED_FIELDS)
     }
-    prepared = [
-        [row[f.name] if i in plain else f.get_db_prep_save(row[f.name], db) for i, f in enumerate(concrete)]
+    return [
+        [row[f.name] if i in plain else f.get_db_prep_save(row[f.name], db) for i, f in enumerate(fields)]
         for row in rows
     ]
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for values in prepared:
-                    copy.write_row(values)
-        else:
-            marks = ", ".join(["%s"] * len(concrete))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
+
+
+def copy_in(cursor: Any, table: str, columns: str, prepared: list[list[Any]]) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for values in prepared:
+            copy.write_row(values)

@@ -21,8 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from fugong.core import audit, cells, tables
@@ -376,7 +374,7 @@ class Importer:
         parsed = [(number, self.cells_of(row)) for number, row in chunk]
         found = self.match(parsed)
         ids = [e.pk for e, _ in found.values() if e is not None]
-        existing_qs = Report.objects.filter(enterprise_id__in=ids, date=self.day)
+        existing_qs = rollups.nearest_reports(ids, on=self.day).order_by()
         existing = {r.enterprise_id: r for r in (existing_qs.select_for_update() if lock else existing_qs)}
         history = self.history(ids)
         outcomes, accepted = [], []
@@ -474,14 +472,9 @@ class Importer:
 
     def history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Each enterprise's recent reports before the day, newest first, for the warnings."""
+        since = self.day - datetime.timedelta(days=HISTORY_DAYS + 1)  # HISTORY_DAYS back, that day included
         rows = (
-            Report.objects.filter(
-                enterprise_id__in=ids,
-                date__lt=self.day,
-                date__gte=self.day - datetime.timedelta(days=HISTORY_DAYS),
-            )
-            .annotate(rank=Window(RowNumber(), partition_by=[F("enterprise_id")], order_by=F("date").desc()))
-            .filter(rank__lte=16)
+            rollups.nearest_reports(ids, after=since, before=self.day, limit=16)
             .order_by("enterprise_id", "-date")
             .values("enterprise_id", "date", *REPORT_FIELDS)
         )

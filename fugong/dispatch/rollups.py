@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Min, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 
 from fugong.dispatch import figures
 from fugong.dispatch.models import Plan, Report, Rollup, RollupDay
@@ -216,12 +215,7 @@ def apply_submissions(day: datetime.date, changes: list[Change], pending: Pendin
     if not built:
         return
     ids = [c.enterprise.pk for c in changes]
-    next_report = dict(
-        Report.objects.filter(enterprise_id__in=ids, date__gt=day)
-        .values("enterprise_id")
-        .annotate(first=Min("date"))
-        .values_list("enterprise_id", "first")
-    )
+    next_report = dict(nearest_reports(ids, after=day, latest=False).values_list("enterprise_id", "date"))
     earlier = latest_before(day, [c.enterprise.pk for c in changes if c.before is None])
     for change in changes:
         e = change.enterprise
@@ -275,13 +269,73 @@ def latest_before(day: datetime.date, enterprise_ids: list[int]) -> dict[int, di
     """Each enterprise's latest report before `day` (its status until this first report)."""
     if not enterprise_ids:
         return {}
-    rows = (
-        Report.objects.filter(enterprise_id__in=enterprise_ids, date__lt=day)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("enterprise_id")], order_by=F("date").desc()))
-        .filter(rank=1)
-        .values("enterprise_id", "date", *STATUS_VALUES)
-    )
+    rows = nearest_reports(enterprise_ids, before=day).values("enterprise_id", "date", *STATUS_VALUES)
     return {r["enterprise_id"]: r for r in rows}
+
+
+def nearest_reports(
+    enterprise_ids: Sequence[int],
+    *,
+    on: datetime.date | None = None,
+    after: datetime.date | None = None,
+    before: datetime.date | None = None,
+    limit: int = 1,
+    latest: bool = True,
+) -> QuerySet[Report]:
+    """Each enterprise's `limit` latest (or earliest) reports dated strictly between `after` and
+    `before` (or its report `on` a day), as a query on their keys.
+
+    A batch asks this for a thousand enterprises at a time. Written as `enterprise_id IN (…)
+    AND date …`, PostgreSQL plans it from the statistics, and without fresh ones (a table just
+    loaded, or the day's reports an import is adding) it reads every report in the date range
+    through the date index and filters: 25–40 ms a chunk on a province, growing with the table.
+    One LATERAL probe of the (enterprise, date) index per enterprise costs ≈5 ms whatever the
+    statistics say; the reports are then read by primary key."""
+    ids = list(enterprise_ids)
+    if on is not None:
+        after, before = on - datetime.timedelta(days=1), on + datetime.timedelta(days=1)
+    if not ids:
+        return Report.objects.none()
+    if connection.vendor != "postgresql":  # no LATERAL; SQLite probes the index for IN anyway
+        return Report.objects.filter(pk__in=first_per_enterprise(ids, after, before, limit, latest))
+    conditions: list[str] = ["enterprise_id = e.id"]
+    params: list[Any] = [ids]
+    if after is not None:
+        conditions.append("date > %s")
+        params.append(after)
+    if before is not None:
+        conditions.append("date < %s")
+        params.append(before)
+    table = connection.ops.quote_name(Report._meta.db_table)
+    sql = (
+        f"SELECT r.id FROM unnest(%s::bigint[]) AS e(id) CROSS JOIN LATERAL "
+        f"(SELECT id FROM {table} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY date {'DESC' if latest else 'ASC'} LIMIT %s) AS r"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        keys = [key for (key,) in cursor.fetchall()]
+    return Report.objects.filter(pk__in=keys)
+
+
+def first_per_enterprise(
+    ids: list[int], after: datetime.date | None, before: datetime.date | None, limit: int, latest: bool
+) -> list[int]:
+    """The keys `nearest_reports` finds with LATERAL, picked in Python from each enterprise's reports."""
+    reports = Report.objects.filter(enterprise_id__in=ids)
+    if after is not None:
+        reports = reports.filter(date__gt=after)
+    if before is not None:
+        reports = reports.filter(date__lt=before)
+    taken: dict[int, int] = defaultdict(int)
+    keys = []
+    for enterprise_id, key in reports.order_by("enterprise_id", "-date" if latest else "date").values_list(
+        "enterprise_id", "pk"
+    ):
+        if taken[enterprise_id] < limit:
+            taken[enterprise_id] += 1
+            keys.append(key)
+    return keys
 
 
 STATUS_VALUES = ("resumed", "baseline_headcount", "reported_back", "isolated", "on_duty", "capacity_pct")
