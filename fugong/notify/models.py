@@ -181,7 +181,16 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            # the runners' next row, read in order from the index (a sort of the backlog otherwise)
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="delivery_due",
+            ),
+            # a channel's sends in the last minute, for its rate limit
+            models.Index(fields=["channel", "status", "sent_at"], name="delivery_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "address", "key"], condition=~Q(key=""), name="delivery_once"
