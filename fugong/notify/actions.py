@@ -45,8 +45,15 @@ def personal_channels() -> dict[str, Channel]:
     return {c.kind: c for c in channels.order_by("pk")}
 
 
+@dataclass(frozen=True)
+class Contact:
+    pk: int
+    phone: str
+    email: str
+
+
 def wanted_channels(
-    user: User, topic: str, preference: Preference | None, channels: dict[str, Channel]
+    user: Contact, topic: str, preference: Preference | None, channels: dict[str, Channel]
 ) -> list[tuple[Channel, str]]:
     sms = preference.sms_topics if preference else DEFAULT_SMS_TOPICS
     email = preference.email_topics if preference else DEFAULT_EMAIL_TOPICS
@@ -68,7 +75,11 @@ def do_notify(
     if not pairs:
         return 0
     with transaction.atomic():
-        users = User.objects.in_bulk({uid for uid, _ in pairs})
+        # the two fields the channels need, not 50,000 User instances for a province's round
+        users = {
+            row[0]: Contact(*row)
+            for row in User.objects.filter(pk__in={uid for uid, _ in pairs}).values_list("pk", "phone", "email")
+        }
         preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
         channels = personal_channels()
         existing = already_sent({n.key for _, n in pairs if n.key}, users)
