@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest
 
 from fugong.notify.actions import do_queue_test, do_retry_deliveries
@@ -17,6 +18,8 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "region", "department", "topics", "per_minute", "active"]
     list_filter = ["kind", "active"]
     raw_id_fields = ["region", "department"]
+    # a webhook typed without a scheme is taken as https (Django 6's default; say http:// for an intranet gateway)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["send_test"]
 
     @admin.action(description="发送测试消息")
