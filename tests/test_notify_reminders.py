@@ -189,3 +189,12 @@ def test_reminder_times_typed_without_a_leading_zero_still_count(world: World, p
     plan.save()
     run(at(10, 0))
     assert inbox("liaison")[0].key.endswith(":09:30:liaison")
+
+
+def test_the_board_says_what_the_runners_have_sent(world: World, plan: Any) -> None:
+    page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date=2020-02-17").content.decode()
+    assert "未报企业将在 14:00、15:30 自动收到提醒" in page
+    run(at(14, 0))
+    run(at(16, 1))
+    page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date=2020-02-17").content.decode()
+    assert "14:00 已自动提醒未报企业5户；16:00 截止，已把未报名单（5户）发给联络员" in page

@@ -34,6 +34,7 @@ from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
 from fugong.notify.actions import do_notify_enterprises
+from fugong.notify.reminders import rounds_sent
 from fugong.regions.models import access_node
 
 EARLIEST, LATEST = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
@@ -188,6 +189,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "ancestors": breadcrumbs(request.user, plan, region),
         "period": period_of(plan, day),
         "reporting_day": is_reporting_day(plan, day),
+        "rounds": rounds_sent(plan, day),
         "can_remind": scope_for(request.user).allows(Action.CHANGE),
     }
     return render(request, "dispatch/board.html", context)

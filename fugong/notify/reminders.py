@@ -32,7 +32,7 @@ from fugong.dispatch.models import Cadence, Plan
 from fugong.dispatch.periods import Period, is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 from fugong.notify.actions import Notice, do_broadcast, do_claim, do_notify
-from fugong.notify.models import Channel, Topic
+from fugong.notify.models import Channel, Claim, Topic
 from fugong.regions.models import Region
 
 NAMES_IN_A_LIST = 20  # a liaison's list names this many enterprises, then "等N户"
@@ -81,6 +81,7 @@ def send_round(plan: Plan, day: datetime.date, period: Period, slot: str, now: d
     names = {pk: name for pk, _, name in missing}
     usccs = {pk: code for pk, code, _ in missing}
     key = f"remind:{plan.pk}:{period.start}:{slot}"
+    Claim.objects.filter(key=key).update(note=f"{slot} 已自动提醒未报企业{len(missing)}户")
     notices: list[tuple[int, Notice]] = []
     for m in people_of(unreported, Role.REPORTER):
         notices.append(
@@ -118,6 +119,7 @@ def send_missing_lists(plan: Plan, day: datetime.date, period: Period, now: date
     deadline = f"{timezone.localtime(period.deadline):%H:%M}"
     unreported = not_reported(plan, day, period.deadline)
     missing = dict(unreported.values_list("pk", "name"))
+    Claim.objects.filter(key=key).update(note=f"{deadline} 截止，已把未报名单（{len(missing)}户）发给联络员")
     notices = []
     for user_id, ids in by_user(people_of(unreported, Role.LIAISON)).items():
         listed = name_list([missing[i] for i in ids])
@@ -207,3 +209,11 @@ USCC_SLOT = "0" * 18
 @functools.cache
 def report_form_path() -> str:
     return reverse("report_form", args=[USCC_SLOT])
+
+
+def rounds_sent(plan: Plan, day: datetime.date) -> list[str]:
+    """What the runners have done for the plan's period of `day`, for the dispatcher's board."""
+    start = period_of(plan, day).start
+    ours = Q(key__startswith=f"remind:{plan.pk}:{start}:") | Q(key=f"missing:{plan.pk}:{start}")
+    claims = Claim.objects.filter(ours).order_by("at", "id")
+    return list(claims.values_list("note", flat=True))
