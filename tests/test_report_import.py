@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db.models import F
 
+from fugong.core import bulk
 from fugong.core.errors import ValidationFailed
 from fugong.dispatch import figures, rollups
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.report_import import ReportImportResult, check_import_reports
+from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Region
 from tests import sheets
 from tests.conftest import World
@@ -372,3 +375,60 @@ def test_nearest_reports_are_each_enterprises_latest_or_earliest_within_the_boun
         [(n, -3), (n, -2), (n, -1), (g, -1)]
     )
     assert not rollups.nearest_reports([], before=DAY).exists()
+
+
+def test_any_of_finds_what_an_in_list_finds_and_cuts_no_value_to_the_column(world: World) -> None:
+    nanguan, gaoxin = world.enterprise("nanguan"), world.enterprise("gaoxin")
+    found = Enterprise.objects.filter(bulk.AnyOf(F("uscc"), [nanguan.uscc, gaoxin.uscc, "NOSUCHCODE"]))
+    assert sorted(e.pk for e in found) == sorted([nanguan.pk, gaoxin.pk])
+    too_long = nanguan.name + "x" * 200  # a varchar(100)[] cast would cut it back to the name
+    assert not Enterprise.objects.filter(bulk.AnyOf(F("name"), [too_long])).exists()
+    assert list(Enterprise.objects.filter(bulk.AnyOf(F("pk"), []))) == []
+
+
+def test_bulk_rows_keep_json_values_and_one_timestamp_for_every_row(world: World) -> None:
+    now = at(DAY, 9)
+    values = {"resumed": True, "resumed_on": None, "baseline_headcount": 10, "reported_back": 5,
+              "isolated": 0, "on_duty": 5, "capacity_pct": None, "problems": "", "suggestions": ""}  # fmt: skip
+    rows = [
+        {"enterprise": world.enterprise(key).pk, "date": DAY, **values, "measures": measures,
+         "problem_tags": [], "extra": extra, "received_at": now, "updated_at": now, "revision_count": 1}
+        for key, measures, extra in (("nanguan", ["masks"], {"k": "1.5"}), ("gaoxin", [], {}))
+    ]  # fmt: skip
+    bulk.insert_rows(Report, rows)
+    stored = Report.objects.filter(date=DAY).order_by("enterprise__name")
+    assert {(r.enterprise_id, tuple(r.measures), tuple(r.extra.items()), r.received_at) for r in stored} == {
+        (world.enterprise("nanguan").pk, ("masks",), (("k", "1.5"),), now),
+        (world.enterprise("gaoxin").pk, (), (), now),
+    }
+
+
+def test_reusing_last_prepares_each_object_once_in_a_row() -> None:
+    calls: list[Any] = []
+
+    def bracket(value: Any) -> str:
+        calls.append(value)
+        return f"<{value}>"
+
+    prepare = bulk.reusing_last(bracket)
+    first, second = datetime.datetime(2020, 2, 17, 9), datetime.datetime(2020, 2, 17, 10)
+    assert [prepare(v) for v in (first, first, second, first)] == [
+        f"<{first}>",
+        f"<{first}>",
+        f"<{second}>",
+        f"<{first}>",
+    ]
+    assert calls == [first, second, first]
+
+
+def test_imported_rows_count_in_their_industry_and_sector_at_once(world: World, plan: Plan) -> None:
+    province = Region.objects.get(code="220000")
+    for dimension in ("industry", "sector", "tier"):
+        rollups.read_members(plan, DAY, province, dimension)
+    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    assert run(world, plan, data).written
+    dimensions = ("industry", "sector", "tier")
+    kept = [[f.as_dict() for f in rollups.read_members(plan, DAY, province, d).rows] for d in dimensions]
+    rollups.invalidate()  # rebuilt from the reports
+    rebuilt = [[f.as_dict() for f in rollups.read_members(plan, DAY, province, d).rows] for d in dimensions]
+    assert kept == rebuilt and any(f["on_duty"] == 280 for rows in kept for f in rows)

@@ -240,7 +240,8 @@ def do_submit_report(
 
 @dataclass
 class Accepted:
-    """A checked report of a batch, ready to write; `existing` was locked by the caller."""
+    """A checked report of a batch, ready to write; `existing` was locked by the caller.
+    `changes` is audit.diff(existing.values(), values) when the caller has it already."""
 
     enterprise: Enterprise
     values: dict[str, Any]
@@ -248,6 +249,7 @@ class Accepted:
     digest: str
     confirmed: list[str]
     plans: list[Plan]
+    changes: dict[str, list[Any]] | None = None
 
 
 def do_submit_reports(
@@ -276,11 +278,10 @@ def do_submit_reports(
         before = None if report is None else report.values()
         data = {k: audit.plain(v) for k, v in item.values.items()}
         # a first report's changes are its non-empty values (what audit.diff({}, values) gives)
-        changes = (
-            audit.diff(before, item.values)
-            if before is not None
-            else {k: [None, v] for k, v in data.items() if v is not None}
-        )
+        if before is None:
+            changes = {k: [None, v] for k, v in data.items() if v is not None}
+        else:
+            changes = item.changes if item.changes is not None else audit.diff(before, item.values)
         if report is None:
             first.append(
                 {

@@ -74,6 +74,8 @@ PROBLEM_TAGS = {
 }
 COUNT_FIELDS = ("baseline_headcount", "reported_back", "isolated", "on_duty")
 TRACKED_FIGURES = ("reported_back", "on_duty", "capacity_pct")
+# what `warnings_for` reads of the earlier reports: a batch need not read (nor decode) the rest
+HISTORY_FIELDS = ("date", "resumed", *COUNT_FIELDS, "capacity_pct")
 
 
 @dataclass(frozen=True)

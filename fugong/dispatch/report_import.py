@@ -21,15 +21,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from fugong.core import audit, cells, tables
+from fugong.core import audit, bulk, cells, tables
 from fugong.core.access import Action
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
 from fugong.core.uscc import normalize_uscc, uscc_problem
 from fugong.dispatch import actions, rollups
-from fugong.dispatch.fields import LABELS, REPORT_FIELDS, check_report
+from fugong.dispatch.fields import HISTORY_FIELDS, LABELS, REPORT_FIELDS, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report
 from fugong.dispatch.periods import lock_date
 from fugong.dispatch.report_sheet import (
@@ -40,7 +41,7 @@ from fugong.dispatch.report_sheet import (
     read_meta,
 )
 from fugong.dispatch.selection import plan_covers
-from fugong.enterprises.models import Enterprise, load_sector_names
+from fugong.enterprises.models import Enterprise, Industry, load_sector_names
 from fugong.regions.models import Region
 
 Progress = Callable[[int, int], None]
@@ -57,12 +58,11 @@ ENTERPRISE_FIELDS = (
     "baseline_capacity",
     "active_from",
     "active_to",
-    "region__code",
-    "region__path",
-    "industry__code",
-    "industry__level",
-    "industry__parent_id",
+    "region",
+    "industry",
 )
+REGION_FIELDS = ("code", "path")  # what the plan checks and the roll-ups read of an enterprise's region
+INDUSTRY_FIELDS = ("code", "level", "parent_id")
 CONFIRM_HINT = "如核实无误，请勾选“已核实异常数据”后重新导入"
 
 
@@ -187,11 +187,13 @@ def write_chunks(
     progress: Progress | None,
 ) -> None:
     user, day, dry_run = importer.user, importer.day, result.dry_run
+    rejected = False  # kept here: result.rejected reads every outcome so far, a chunk at a time
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         outcomes, accepted = importer.check_chunk(chunk, lock=not dry_run)
         result.outcomes += outcomes
-        if accepted and not dry_run and not result.rejected:
+        rejected = rejected or any(o.status == "rejected" for o in outcomes)
+        if accepted and not dry_run and not rejected:
             actions.do_submit_reports(
                 user, day, accepted, channel=importer.channel, now=importer.now, pending=pending
             )
@@ -201,7 +203,7 @@ def write_chunks(
         raise tables.file_error(
             f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
         )
-    result.written = not dry_run and not result.rejected
+    result.written = not dry_run and not rejected
     if result.written:
         pending.flush()
     else:
@@ -352,6 +354,12 @@ class Importer:
         self.confirm_warnings = confirm_warnings
         self.capacity_ratios = False
         self.seen: dict[int, int] = {}  # enterprise id → the row it first appeared on
+        # read once for the whole file, not joined to every enterprise: a province has a few
+        # thousand regions and industries, and its sheet 100,000 enterprises
+        self.regions: dict[str, Region] = {}
+        self.industries: dict[str, Industry] = {}
+        self.fill_fields = [f for f in self.columns if f in FILL_FIELDS or f.startswith("extra:")]
+        self.specs_by_plans: dict[tuple[int, ...], list[dict[str, Any]]] = {}
         self.plans = list(Plan.objects.filter(active=True).select_related("owner_region"))
         today = timezone.localdate(now)
         self.locking = [p for p in self.plans if (d := lock_date(p, day)) is not None and today >= d]
@@ -365,8 +373,28 @@ class Importer:
         qs = Enterprise.objects.visible_to(self.user, Action.REPORT)
         if self.region is not None:
             qs = qs.in_region(self.region.path)
-        # only what the checks and the roll-ups read: a province sheet builds 300,000 instances
-        return qs.select_related("region", "industry").only(*ENTERPRISE_FIELDS)
+        # only what the checks and the roll-ups read; regions and industries come from
+        # `with_related`, not select_related, which builds two more instances per row
+        return qs.only(*ENTERPRISE_FIELDS).order_by()
+
+    def with_related(self, enterprises: list[Enterprise]) -> list[Enterprise]:
+        """Sets each enterprise's region and industry from the import's caches, reading the
+        ones not seen yet; and its sector names, for the plan checks and the roll-ups."""
+        regions, industries = self.regions, self.industries
+        missing = {e.region_id for e in enterprises} - regions.keys()
+        if missing:
+            for region in Region.objects.filter(bulk.AnyOf(F("code"), missing)).only(*REGION_FIELDS):
+                regions[region.code] = region
+        missing = {e.industry_id for e in enterprises if e.industry_id is not None} - industries.keys()
+        if missing:
+            for industry in Industry.objects.filter(bulk.AnyOf(F("code"), missing)).only(*INDUSTRY_FIELDS):
+                industries[industry.code] = industry
+        region_field, industry_field = Enterprise.region.field, Enterprise.industry.field
+        for e in enterprises:
+            region_field.set_cached_value(e, regions[e.region_id])
+            industry_field.set_cached_value(e, None if e.industry_id is None else industries[e.industry_id])
+        load_sector_names(enterprises)
+        return enterprises
 
     def check_chunk(
         self, chunk: Sequence[tuple[int, Sequence[Any]]], *, lock: bool
@@ -413,7 +441,7 @@ class Importer:
             except cells.CellError as exc:
                 outcome.reject(f"统一社会信用代码：{exc}")
                 continue
-            if not any(not cells.is_blank(raw.get(f)) for f in self.fill_columns()):
+            if not any(not cells.is_blank(raw.get(f)) for f in self.fill_fields):
                 outcome.status = "skipped"
             elif code:
                 problem = uscc_problem(code)
@@ -425,11 +453,11 @@ class Importer:
                 names[number] = name
             else:
                 outcome.reject("缺少统一社会信用代码和企业名称，无法确定是哪家企业；请补填统一社会信用代码")
-        by_code = {e.uscc: e for e in self.reportable().filter(uscc__in=codes.values())}
+        by_code = {e.uscc: e for e in self.reportable().filter(bulk.AnyOf(F("uscc"), codes.values()))}
         by_name: dict[str, list[Enterprise]] = defaultdict(list)
-        for e in self.reportable().filter(name__in=names.values()) if names else ():
+        for e in self.reportable().filter(bulk.AnyOf(F("name"), names.values())) if names else ():
             by_name[e.name].append(e)
-        load_sector_names([*by_code.values(), *(e for group in by_name.values() for e in group)])
+        self.with_related([*by_code.values(), *(e for group in by_name.values() for e in group)])
         where = f"{self.region.name}内" if self.region else "您可填报的企业中"
         found: dict[int, tuple[Enterprise | None, RowOutcome]] = {}
         for number, outcome in outcomes.items():
@@ -467,16 +495,13 @@ class Importer:
             found[number] = (enterprise, outcome)
         return found
 
-    def fill_columns(self) -> list[str]:
-        return [f for f in self.columns if f in FILL_FIELDS or f.startswith("extra:")]
-
     def history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         """Each enterprise's recent reports before the day, newest first, for the warnings."""
         since = self.day - datetime.timedelta(days=HISTORY_DAYS + 1)  # HISTORY_DAYS back, that day included
         rows = (
             rollups.nearest_reports(ids, after=since, before=self.day, limit=16)
             .order_by("enterprise_id", "-date")
-            .values("enterprise_id", "date", *REPORT_FIELDS)
+            .values("enterprise_id", "date", *HISTORY_FIELDS)
         )
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
@@ -509,7 +534,8 @@ class Importer:
             for problem in checked.errors:
                 outcome.reject(problem.message)
             return None
-        if existing is not None and not audit.diff(existing.values(), checked.values):
+        changes = None if existing is None else audit.diff(existing.values(), checked.values)
+        if existing is not None and not changes:
             outcome.status = "unchanged"  # before the lock and the warnings: a re-import changes nothing
             return None
         locked = [p for p in self.locking if p in plans and (p.pk, enterprise.pk) not in self.unlocked]
@@ -531,15 +557,20 @@ class Importer:
             actions.payload_hash(day, {k: cells_as_text(v) for k, v in raw.items()}),
             confirmed,
             plans,
+            changes,
         )
 
     def extra_specs(self, plans: list[Plan]) -> list[dict[str, Any]]:
         """The plans' own items; only this sheet's plan's are required here: the sheet has no
         columns for another plan's, whose stored values are kept."""
-        return [
-            spec if key_in(spec, self.plan) else {**spec, "required": False}
-            for spec in actions.extra_specs_for(plans, self.day)
-        ]
+        key = tuple(p.pk for p in plans)  # the same few sets of plans row after row
+        specs = self.specs_by_plans.get(key)
+        if specs is None:
+            specs = self.specs_by_plans[key] = [
+                spec if key_in(spec, self.plan) else {**spec, "required": False}
+                for spec in actions.extra_specs_for(plans, self.day)
+            ]
+        return specs
 
     def report_values(
         self, raw: dict[str, Any], enterprise: Enterprise, existing: Report | None, outcome: RowOutcome

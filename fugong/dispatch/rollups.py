@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
+from fugong.core import bulk
 from fugong.dispatch import figures
 from fugong.dispatch.models import Plan, Report, Rollup, RollupDay
 from fugong.dispatch.selection import plan_covers
@@ -315,7 +316,7 @@ def nearest_reports(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         keys = [key for (key,) in cursor.fetchall()]
-    return Report.objects.filter(pk__in=keys)
+    return Report.objects.filter(bulk.AnyOf(F("pk"), keys))
 
 
 def first_per_enterprise(

@@ -128,8 +128,10 @@ class Enterprise(models.Model):
 
 
 def load_sector_names(enterprises: list[Enterprise]) -> None:
+    from fugong.core.bulk import AnyOf  # a thousand ids at a time, as one array parameter
+
     by_id: dict[int, list[str]] = {e.pk: [] for e in enterprises}
-    through = Enterprise.sectors.through.objects.filter(enterprise_id__in=list(by_id))
+    through = Enterprise.sectors.through.objects.filter(AnyOf(models.F("enterprise_id"), by_id))
     for enterprise_id, name in through.values_list("enterprise_id", "sectortag__name"):
         by_id[enterprise_id].append(name)
     for e in enterprises:
