@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.stack import bench_env, manage, recreate_database
+from bench.stack import bench_env, manage, seeded_database
 
 ENTERPRISES = 50_000
 DELIVERED = 2_000
@@ -79,15 +79,9 @@ def main(args: argparse.Namespace) -> None:
     print(f"reminder round and SMS outbox benchmark ({ENTERPRISES:,} enterprises, PostgreSQL)", flush=True)
     started = time.monotonic()
     env = bench_env()
-    recreate_database()
-    try:
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_regions", "--towns", "22")
-        manage(env, "seed_demo", "--password", "bench-pass-123", "--enterprises", str(ENTERPRISES), "--days", "0")
+    with seeded_database(env, ENTERPRISES, days=0):
         print(f"  setup {time.monotonic() - started:.0f} s", flush=True)
         lines = dict(line.split(" ", 1) for line in manage(env, "shell", "-v0", "-c", SCRIPT).splitlines())
-    finally:
-        recreate_database(drop_only=True)
     missing, base, round_s, inbox, outbox_rows = lines["round"].split()
     print(
         f"  14:00 round: {float(round_s):.2f} s for {int(missing):,} unreported enterprises "

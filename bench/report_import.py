@@ -20,7 +20,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from bench.stack import PROJECT, bench_env, manage, recreate_database
+from bench.stack import PROJECT, bench_env, manage, seeded_database
 
 ROWS = 100_000
 SEEDED = 103_000  # a few are inactive or closed on the day; the sheet takes 100,000 of the rest
@@ -104,11 +104,7 @@ def main(args: argparse.Namespace) -> None:
     print(f"report import benchmark ({ROWS:,} rows, PostgreSQL)", flush=True)
     started = time.monotonic()
     env = bench_env()
-    recreate_database()
-    try:
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_regions", "--towns", "22")
-        manage(env, "seed_demo", "--password", "bench-pass-123", "--enterprises", str(SEEDED), "--days", "3")
+    with seeded_database(env, SEEDED, days=3):
         lines = manage(env, "shell", "-v0", "-c", SETUP).splitlines()
         _, plan_id, day = lines[0].split()
         roster = [(u, n, int(b)) for u, n, b in (line.split("\t") for line in lines[1:])]
@@ -126,8 +122,6 @@ def main(args: argparse.Namespace) -> None:
             import_s, import_mb, output = timed(command, env)
             again_s, _, again = timed(command, env)
             reports, revisions = manage(env, "shell", "-v0", "-c", COUNT).split()
-    finally:
-        recreate_database(drop_only=True)
     summary = output.strip().splitlines()[-1] if output.strip() else ""
     print(f"  python-calamine bare parse: {parse_s:.2f} s, peak {parse_mb:.0f} MB")
     print(f"  import_reports: {import_s:.2f} s, peak {import_mb:.0f} MB — {summary}")

@@ -87,6 +87,29 @@ def recreate_database(drop_only: bool = False) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
 
 
+@contextlib.contextmanager
+def seeded_database(env: dict[str, str], enterprises: int, days: int) -> Iterator[None]:
+    """A fresh bench database with the regions (towns of Jilin too) and the demo province seeded
+    with that many enterprises and days of report history; dropped afterwards, even on error."""
+    recreate_database()
+    try:
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_regions", "--towns", "22")
+        manage(
+            env,
+            "seed_demo",
+            "--password",
+            "bench-pass-123",
+            "--enterprises",
+            str(enterprises),
+            "--days",
+            str(days),
+        )
+        yield
+    finally:
+        recreate_database(drop_only=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
