@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fugong.accounts.models import Membership, User
 from fugong.core import audit
 from fugong.core.access import Role
+from fugong.core.bulk import AnyOf
 from fugong.core.cells import CellError, parse_time
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel as AuditChannel
@@ -72,38 +74,54 @@ def do_notify(
     e-mail, due at `now` (a scheduled round's moment). A keyed notice a user already has is
     skipped. Returns how many inbox rows were new."""
     pairs = list(notices)
-    if not pairs:
-        return 0
+    now = now or timezone.now()
+    sender_id = sender.pk if getattr(sender, "pk", None) else None
+    written = 0
     with transaction.atomic():
-        # the two fields the channels need, not 50,000 User instances for a province's round
-        users = {
-            row[0]: Contact(*row)
-            for row in User.objects.filter(pk__in={uid for uid, _ in pairs}).values_list("pk", "phone", "email")
-        }
-        preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
         channels = personal_channels()
-        existing = already_sent({n.key for _, n in pairs if n.key}, users)
-        now = now or timezone.now()
-        inbox, outbox = [], []
-        sender_id = sender.pk if getattr(sender, "pk", None) else None
-        for user_id, notice in pairs:
-            if (notice.key and (user_id, notice.key) in existing) or user_id not in users:
-                continue
-            existing.add((user_id, notice.key))
-            inbox.append(
-                Notification(
-                    user_id=user_id,
-                    sender_id=sender_id,
-                    **{f: getattr(notice, f)[:limit] for f, limit in FIELD_LIMITS.items()},
-                )
+        # a province's round is 50,000 notices: read and write them in slices (SQLite takes at
+        # most 32,766 parameters a statement)
+        for start in range(0, len(pairs), NOTIFY_SLICE):
+            written += notify_slice(pairs[start : start + NOTIFY_SLICE], sender_id, channels, now)
+    return written
+
+
+NOTIFY_SLICE = 5000
+
+
+def notify_slice(
+    pairs: list[tuple[int, Notice]],
+    sender_id: int | None,
+    channels: dict[str, Channel],
+    now: datetime.datetime,
+) -> int:
+    user_ids = {uid for uid, _ in pairs}
+    # the two fields the channels need, not 50,000 User instances
+    users = {
+        row[0]: Contact(*row)
+        for row in User.objects.filter(AnyOf(F("pk"), user_ids)).values_list("pk", "phone", "email")
+    }
+    preferences = {p.user_id: p for p in Preference.objects.filter(AnyOf(F("user_id"), users))}
+    existing = already_sent({n.key for _, n in pairs if n.key}, users)
+    inbox, outbox = [], []
+    for user_id, notice in pairs:
+        if (notice.key and (user_id, notice.key) in existing) or user_id not in users:
+            continue
+        existing.add((user_id, notice.key))
+        inbox.append(
+            Notification(
+                user_id=user_id,
+                sender_id=sender_id,
+                **{f: getattr(notice, f)[:limit] for f, limit in FIELD_LIMITS.items()},
             )
-            for channel, address in wanted_channels(
-                users[user_id], notice.topic, preferences.get(user_id), channels
-            ):
-                outbox.append(delivery(channel, notice, now, user_id=user_id, address=address))
-        # ignore_conflicts: a second runner that got past its claim still writes each key once
-        Notification.objects.bulk_create(inbox, batch_size=1000, ignore_conflicts=True)
-        Delivery.objects.bulk_create(outbox, batch_size=1000, ignore_conflicts=True)
+        )
+        for channel, address in wanted_channels(
+            users[user_id], notice.topic, preferences.get(user_id), channels
+        ):
+            outbox.append(delivery(channel, notice, now, user_id=user_id, address=address))
+    # ignore_conflicts: a second runner that got past its claim still writes each key once
+    Notification.objects.bulk_create(inbox, batch_size=1000, ignore_conflicts=True)
+    Delivery.objects.bulk_create(outbox, batch_size=1000, ignore_conflicts=True)
     return len(inbox)
 
 
@@ -113,8 +131,8 @@ FIELD_LIMITS = {"topic": 10, "key": 120, "title": 100, "body": 100_000, "url": 2
 def already_sent(keys: set[str], users: Iterable[int]) -> set[tuple[int, str]]:
     if not keys:
         return set()
-    rows = Notification.objects.filter(key__in=keys, user_id__in=list(users)).values_list("user_id", "key")
-    return set(rows)
+    mine = Notification.objects.filter(AnyOf(F("key"), keys), AnyOf(F("user_id"), users))
+    return set(mine.values_list("user_id", "key"))
 
 
 def delivery(channel: Channel, notice: Notice, now: Any, *, user_id: int | None, address: str) -> Delivery:
