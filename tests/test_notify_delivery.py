@@ -261,3 +261,11 @@ def test_an_administrator_sets_up_a_robot_with_clear_errors_then_sends_a_test(wo
     [seen] = hook.seen
     assert "收到说明设置正确" in seen.body["markdown"]["text"]
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_notices_beyond_one_slice_are_all_written_once(world: World, monkeypatch: Any) -> None:
+    monkeypatch.setattr("fugong.notify.actions.NOTIFY_SLICE", 2)
+    names = ["reporter", "liaison", "changchun", "province", "jilin"]
+    pairs = [(world.user(n).pk, Notice(Topic.REMINDER, "请报送", "", key=f"k-{n}")) for n in names]
+    assert do_notify(None, pairs + pairs[:3]) == 5
+    assert sorted(Notification.objects.values_list("key", flat=True)) == sorted(f"k-{n}" for n in names)
