@@ -269,3 +269,35 @@ def test_notices_beyond_one_slice_are_all_written_once(world: World, monkeypatch
     pairs = [(world.user(n).pk, Notice(Topic.REMINDER, "请报送", "", key=f"k-{n}")) for n in names]
     assert do_notify(None, pairs + pairs[:3]) == 5
     assert sorted(Notification.objects.values_list("key", flat=True)) == sorted(f"k-{n}" for n in names)
+
+
+def test_one_failing_robot_does_not_hold_back_the_rest_of_the_batch(world: World) -> None:
+    with fake_webhook("500") as broken, fake_webhook() as working:
+        robot(Channel.Kind.WECOM, broken.url())
+        Channel.objects.create(
+            kind=Channel.Kind.DINGTALK,
+            name="吉林调度群",
+            url=working.url(),
+            region_id="220200",
+            topics=[Topic.SUMMARY],
+        )
+        for n in range(3):
+            do_broadcast(Notice(Topic.SUMMARY, f"进度{n}", "", key=f"c{n}"), region_code="220100")
+            do_broadcast(Notice(Topic.SUMMARY, f"进度{n}", "", key=f"j{n}"), region_code="220200")
+        Delivery.objects.update(next_attempt_at=T0)
+        assert deliver_one(T0) is True
+    statuses = dict(Delivery.objects.values_list("key", "status"))
+    assert statuses == {
+        "c0": "pending", "c1": "pending", "c2": "pending", "j0": "sent", "j1": "sent", "j2": "sent",
+    }  # fmt: skip
+    assert set(Delivery.objects.filter(status="pending").values_list("attempts", flat=True)) == {1}
+    assert len(working.seen) == 3 and len(broken.seen) == 3
+
+
+def test_a_batch_fits_in_the_lease_however_slow_the_timeout(settings: Any) -> None:
+    from fugong.notify.delivery import LEASE, batch_size
+
+    settings.FUGONG_WEBHOOK_TIMEOUT = 5
+    assert batch_size() * 5 < LEASE.total_seconds()
+    settings.FUGONG_WEBHOOK_TIMEOUT = 60
+    assert batch_size() == 2 and batch_size() * 60 < LEASE.total_seconds()
