@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from fugong.accounts.models import Membership, User
@@ -43,6 +44,10 @@ def browser() -> Iterator[Any]:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser
+        # Database work done while Playwright's loop runs in this thread (the test's own queries)
+        # opens connections Django keeps per async context; close them here, in that context,
+        # or the test database cannot be dropped at the end of the run.
+        connections.close_all()
         browser.close()
 
 
