@@ -73,15 +73,15 @@ def latest_slot(plan: Plan, local: datetime.datetime) -> str | None:
 
 @transaction.atomic
 def send_round(plan: Plan, day: datetime.date, period: Period, slot: str, now: datetime.datetime) -> int:
-    if not do_claim(f"remind:{plan.pk}:{period.start}:{slot}", f"{plan.title} {day} {slot} 提醒"):
-        return 0
-    deadline = f"{timezone.localtime(period.deadline):%m月%d日%H:%M}"
+    key = f"remind:{plan.pk}:{period.start}:{slot}"
     unreported = not_reported(plan, day, now)
     missing = list(unreported.values_list("pk", "uscc", "name"))
+    # the board shows the claim's note; a second runner's insert waits for ours and then fails
+    if not do_claim(key, f"{slot} 已自动提醒未报企业{len(missing)}户"):
+        return 0
+    deadline = f"{timezone.localtime(period.deadline):%m月%d日%H:%M}"
     names = {pk: name for pk, _, name in missing}
     usccs = {pk: code for pk, code, _ in missing}
-    key = f"remind:{plan.pk}:{period.start}:{slot}"
-    Claim.objects.filter(key=key).update(note=f"{slot} 已自动提醒未报企业{len(missing)}户")
     notices: list[tuple[int, Notice]] = []
     for m in people_of(unreported, Role.REPORTER):
         notices.append(
@@ -114,12 +114,11 @@ def send_missing_lists(plan: Plan, day: datetime.date, period: Period, now: date
     if timezone.localtime(now).date() != period.deadline_day:
         return 0  # nothing about a day once it is over (a runner down overnight stays quiet)
     key = f"missing:{plan.pk}:{period.start}"
-    if not do_claim(key, f"{plan.title} {day} 截止未报"):
-        return 0
     deadline = f"{timezone.localtime(period.deadline):%H:%M}"
     unreported = not_reported(plan, day, period.deadline)
     missing = dict(unreported.values_list("pk", "name"))
-    Claim.objects.filter(key=key).update(note=f"{deadline} 截止，已把未报名单（{len(missing)}户）发给联络员")
+    if not do_claim(key, f"{deadline} 截止，已把未报名单（{len(missing)}户）发给联络员"):
+        return 0
     notices = []
     for user_id, ids in by_user(people_of(unreported, Role.LIAISON)).items():
         listed = name_list([missing[i] for i in ids])

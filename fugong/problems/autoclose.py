@@ -16,7 +16,7 @@ from django.db import transaction
 
 from fugong.core.jobs import periodic
 from fugong.problems import clocks
-from fugong.problems.actions import record
+from fugong.problems.actions import apply_close, record
 from fugong.problems.models import Problem, Status, Urgency
 from fugong.problems.notices import tell_next
 
@@ -48,7 +48,7 @@ def do_close_unrated(problem_id: int, now: datetime.datetime) -> int:
         return 0  # rated or closed meanwhile (or by another runner)
     days = getattr(settings, "FUGONG_RATING_WORKDAYS", 3)
     note = NOTE.format(days=days)
-    problem.status, problem.closed_at = Status.CLOSED, now
+    apply_close(None, problem, {}, note, now)
     problem.save()
     record(problem, None, "close", Status.RATING, Status.CLOSED, now, note, {"auto": True})
     tell_next(None, problem, "close", Status.RATING, note, now)

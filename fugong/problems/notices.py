@@ -45,7 +45,7 @@ def tell_next(
     user: Any, problem: Problem, action: str, before: str, note: str, now: datetime.datetime
 ) -> None:
     who, what = recipients(problem, action, before)
-    who.discard(getattr(user, "pk", None))
+    who -= {getattr(user, "pk", None)}
     if not who:
         return
     body = f"{problem.enterprise.name}：{problem.title}" + (f"。说明：{note}" if note else "")
@@ -56,28 +56,24 @@ def tell_next(
         reverse("problem_detail", args=[problem.pk]),
         f"problem:{problem.pk}:{action}:{now.isoformat()}",
     )
-    do_notify(user, [(uid, notice) for uid in sorted(x for x in who if x is not None)], now=now)
+    do_notify(user, [(uid, notice) for uid in sorted(who)], now=now)
 
 
-def recipients(problem: Problem, action: str, before: str) -> tuple[set[int | None], str]:
-    if (
-        problem.status == Status.DISPATCHED and before != Status.DISPATCHED
-    ):  # dispatched, or sent back to redo
+def recipients(problem: Problem, action: str, before: str) -> tuple[set[int], str]:
+    if problem.status == Status.DISPATCHED and before != Status.DISPATCHED:  # dispatched, or sent to redo
         due = f"{timezone.localtime(problem.sign_due_at):%m月%d日%H:%M}" if problem.sign_due_at else ""
-        return set(
-            handlers_of(problem.lead_department_id)
-        ), f"新工单待签收（{due}前）" if due else "新工单待签收"
+        return handlers_of(problem.lead_department_id), f"新工单待签收（{due}前）" if due else "新工单待签收"
     if action in HANDLER_NEWS:
         handlers = handlers_of(problem.lead_department_id)
         if handlers or action not in ("supervise", "urge"):
-            return set(handlers), HANDLER_NEWS[action]
-        return set(nearest(Role.DISPATCHER, problem.level_region.path)), HANDLER_NEWS[action]
+            return handlers, HANDLER_NEWS[action]
+        return nearest(Role.DISPATCHER, problem.level_region.path), HANDLER_NEWS[action]
     if action == "rate" and problem.status == Status.HANDLING:
-        return set(handlers_of(problem.lead_department_id)), "企业不满意，请重办"
+        return handlers_of(problem.lead_department_id), "企业不满意，请重办"
     if action == "rate" and problem.status == Status.PENDING:
-        return set(nearest(Role.DISPATCHER, problem.level_region.path)), "企业多次不满意，工单已提级"
+        return nearest(Role.DISPATCHER, problem.level_region.path), "企业多次不满意，工单已提级"
     if action in DISPATCHER_NEWS:
-        return set(nearest(Role.DISPATCHER, problem.level_region.path)), DISPATCHER_NEWS[action]
+        return nearest(Role.DISPATCHER, problem.level_region.path), DISPATCHER_NEWS[action]
     if action in ENTERPRISE_NEWS:
-        return set(enterprise_people(problem.enterprise_id)), ENTERPRISE_NEWS[action]
+        return enterprise_people(problem.enterprise_id), ENTERPRISE_NEWS[action]
     return set(), ""

@@ -10,17 +10,7 @@ from django.conf import settings
 from fugong.dispatch.models import Report
 from tests import sheets
 from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
-
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "是否复工",
-    "在册员工",
-    "报到人数",
-    "报到后隔离",
-    "实际上岗",
-    "产能恢复比例",
-]
+from tests.test_report_import import HEADER
 
 
 def upload(page: Any, data: bytes) -> None:

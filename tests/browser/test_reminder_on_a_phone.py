@@ -15,7 +15,9 @@ from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa
 
 
 def test_a_reminder_leads_a_reporter_from_the_badge_to_the_form(
-    live_server: Any, browser: Any, scene: dict[str, Any]  # noqa: F811
+    live_server: Any,
+    browser: Any,  # noqa: F811
+    scene: dict[str, Any],  # noqa: F811
 ) -> None:
     today = timezone.localdate()
     at_1400 = timezone.make_aware(datetime.datetime.combine(today, datetime.time(14)))
