@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from fugong.accounts.models import Department, Membership, User
 from fugong.core.access import Role
@@ -121,7 +122,8 @@ def week(world: World) -> Week:
     move(h2, p4, "sign", at(18, 10))
     move(h2, p4, "reply", at(19, 12), note="已处理")  # due Wed 09:00: late
     move(dispatcher, p4, "review", at(19, 13))
-    move(dispatcher, p4, "close", at(21, 10))
+    with override_settings(FUGONG_RATING_WORKDAYS=1):  # a county that waits one working day for a rating
+        move(dispatcher, p4, "close", at(21, 10))
 
     p5 = intake(chaoyang, at(20, 9), category="用工难", title="缺少熟练工人", description="招不到焊工")
     move(dispatcher, p5, "dispatch", at(20, 9), department=d1.pk)

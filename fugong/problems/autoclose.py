@@ -3,35 +3,24 @@
 The 12345 practice: after the answer is reviewed the enterprise has a few working days to rate
 it; silence closes the order, recorded as the system's "close" with the reason, and the
 enterprise is told. `run_jobs` calls this on every pass; each order is locked and re-checked,
-so two runners close it once.
+so two runners close it once. The window is `flow.rating_due`, the same rule that keeps a
+dispatcher's manual close (办结（企业逾期未评价）) waiting.
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 
 from fugong.core.jobs import periodic
-from fugong.problems import clocks
 from fugong.problems.actions import apply_close, record
-from fugong.problems.models import Problem, Status, Urgency
+from fugong.problems.flow import rating_due
+from fugong.problems.models import Problem, Status
 from fugong.problems.notices import tell_next
 
 NOTE = "企业在{days}个工作日内未评价，系统自动办结"
-
-
-def rating_window() -> datetime.timedelta:
-    days = Decimal(str(getattr(settings, "FUGONG_RATING_WORKDAYS", 3)))
-    return datetime.timedelta(seconds=int(days * 86400))
-
-
-def rating_due(problem: Problem) -> datetime.datetime | None:
-    if problem.rating_since is None:
-        return None
-    return clocks.due(problem.rating_since, Urgency.NORMAL, rating_window())  # always working days
 
 
 @periodic("close_unrated")

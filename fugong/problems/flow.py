@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from fugong.core.access import Action, scope_for
-from fugong.problems.models import OPEN_STATUSES, Problem, Status
+from django.conf import settings
+from django.utils import timezone
 
-RATING_WAIT = datetime.timedelta(
-    days=3
-)  # working days an enterprise has to rate before a dispatcher may close
+from fugong.core.access import Action, scope_for
+from fugong.problems import clocks
+from fugong.problems.models import OPEN_STATUSES, Problem, Status, Urgency
+
 MAX_REDOS = 2  # a third dissatisfied rating escalates instead of going back to the same unit
 
 
@@ -83,8 +85,28 @@ def roles_of(user: Any, problem: Problem) -> set[str]:
     return roles
 
 
+def rating_window() -> datetime.timedelta:
+    """How long an enterprise has to rate a reviewed answer: FUGONG_RATING_WORKDAYS working days."""
+    days = Decimal(str(getattr(settings, "FUGONG_RATING_WORKDAYS", 3)))
+    return datetime.timedelta(seconds=int(days * 86400))
+
+
+def rating_due(problem: Problem) -> datetime.datetime | None:
+    """When the rating window ends; before it, nobody may close the order for want of a rating
+    (neither a dispatcher nor the automatic close), or a unit could skip its 满意率."""
+    if problem.rating_since is None:
+        return None
+    # always working days, even for an urgent order: the enterprise's time to answer
+    return clocks.due(problem.rating_since, Urgency.NORMAL, rating_window())
+
+
 def blocked(problem: Problem, action: str, now: datetime.datetime) -> str | None:
     """Why a move the table allows cannot be made now (beyond status and actor), or None."""
+    if action == "close":
+        due = rating_due(problem)
+        if due is not None and now < due:
+            until = timezone.localtime(due)
+            return f"企业评价期至{until.month}月{until.day}日{until:%H:%M}，期满未评价方可办结"
     paused = problem.paused_at is not None
     if action in ("request_info", "request_extension") and paused:
         return "计时已暂停（等待延期审批或企业补充材料），请先处理完再申请"
@@ -108,6 +130,15 @@ def allowed(user: Any, problem: Problem, now: datetime.datetime) -> list[str]:
         for name, move in MOVES.items()
         if problem.status in move.sources and roles & set(move.actors) and blocked(problem, name, now) is None
     ]
+
+
+def close_waits(user: Any, problem: Problem, now: datetime.datetime) -> str | None:
+    """Why a dispatcher who will be able to close this order for want of a rating cannot yet (the
+    page says so instead of silently leaving the button out), or None."""
+    move = MOVES["close"]
+    if problem.status not in move.sources or not roles_of(user, problem) & set(move.actors):
+        return None
+    return blocked(problem, "close", now)
 
 
 ACTOR_LABELS = {

@@ -170,6 +170,8 @@ def render_detail(
         "error": error,
         "posted": posted,
         "moves": [(name, flow.MOVES[name]) for name in allowed],
+        "close_waits": flow.close_waits(request.user, problem, now),
+        "rating_due": flow.rating_due(problem) if problem.status == Status.RATING else None,
         "departments": forms.departments_for(request.user) if {"dispatch", "escalate"} & set(allowed) else [],
         "ratings": Rating.choices,
         "history": history(problem),
