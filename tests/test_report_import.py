@@ -245,7 +245,8 @@ def test_columns_the_sheet_lacks_keep_what_the_enterprise_entered(world: World, 
 
     submit(world, "reporter", report_figures(measures=["masks"], problems="口罩不足", suggestions="请协调"))
     county_sheet = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "70%")]))
-    assert run(world, plan, county_sheet, confirm_warnings=True).written
+    # over the enterprise's own report only by the county's explicit choice (tests/test_self_reports.py)
+    assert run(world, plan, county_sheet, confirm_warnings=True, overwrite_self_reports=True).written
     report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
     assert (report.measures, report.problems, report.suggestions) == (["masks"], "口罩不足", "请协调")
     assert report.capacity_pct == Decimal(70)
@@ -314,7 +315,7 @@ def test_a_firm_that_stopped_loses_its_stored_resumption_date(world: World, plan
     submit(world, "reporter", report_figures(resumed_on=datetime.date(2020, 2, 10)))
     header = [h for h in HEADER if h != "产能恢复比例"]  # neither 复工日期 nor capacity columns
     stopped = sheets.xlsx(("调度表", [header, row(world, "nanguan", "否", 480, 300, 10, 0)]))
-    result = run(world, plan, stopped, confirm_warnings=True)
+    result = run(world, plan, stopped, confirm_warnings=True, overwrite_self_reports=True)
     assert result.written, result.rejected[0].message if result.rejected else ""
     report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
     assert (report.resumed, report.resumed_on, report.capacity_pct) == (False, None, None)

@@ -19,12 +19,13 @@ from django.utils import timezone
 from fugong.core import audit, bulk
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
-from fugong.dispatch import rollups
+from fugong.dispatch import rollups, self_reports
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
 from fugong.dispatch.periods import lock_date, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
+from fugong.notify.awaiting import do_mark_reported
 
 
 class ConfirmationRequired(ValidationFailed):
@@ -129,7 +130,11 @@ def check_submit_report(
             f"{day}的填报已锁定（调度任务“{locked_by.title}”规定{locked_by.lock_after_days}天后锁定）；如需修改，请联系调度员解锁"
         )
     extra_specs = extra_specs_for(plans, day)
+    stored, sent = self_reports.stored_for_third_party(user, enterprise, day), raw
+    raw = self_reports.with_unsent_kept(raw, stored)
     checked = check_report(raw, day, extra_specs, history_values(enterprise, day))
+    if not checked.errors:
+        checked.warnings += self_reports.third_party_warnings(user, stored, sent, checked.values)
     raise_for_check(checked, confirm)
     return do_submit_report(
         user,
@@ -211,6 +216,7 @@ def do_submit_report(
             )
             if changes:
                 rollups.apply_submission(enterprise, day, None if created else before, values, plans)
+            do_mark_reported([enterprise.pk], day, now=now)  # its reminders: 已报送, off the badge
             return Submission(report, revision, created)
     except IntegrityError:
         # Two submissions raced. The same client_id (a retry) gets the winner's report if the
@@ -333,6 +339,7 @@ def do_submit_reports(
         ],
     )
     rollups.apply_submissions(day, deltas, pending)
+    do_mark_reported([item.enterprise.pk for item in batch], day, now=now)  # their reminders: 已报送
 
 
 @transaction.atomic

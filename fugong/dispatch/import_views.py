@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,26 +13,32 @@ from django.shortcuts import redirect, render
 from fugong.core import jobs
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
-from fugong.dispatch.completeness import default_node
+from fugong.core.models import Job
+from fugong.dispatch import defaults
 from fugong.dispatch.models import Plan
 from fugong.dispatch.report_jobs import KIND
-from fugong.dispatch.views import chosen_plan, day_param, int_param
+from fugong.dispatch.views import day_param, int_param
 from fugong.regions.models import access_node
 
 
 @login_required
 def report_import(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.REPORT)
-    plans, plan = chosen_plan(request)
+    choice = defaults.choose(request)  # the form opens on the same defaults as the board
+    if request.method != "POST":
+        for note in choice.notes:
+            messages.warning(request, note)
     context: dict[str, Any] = {
-        "plans": plans,
-        "plan": plan,
-        "day": day_param(request),
-        "region": default_node(request.user, plan) if plan else None,
+        "plans": choice.plans,
+        "plan": choice.plan,
+        "day": choice.day,
+        "region": choice.region,
         "max_mb": settings.FUGONG_MAX_UPLOAD_BYTES // 1048576,
     }
     if request.method == "POST":
         try:
+            if request.POST.get("rerun"):
+                return rerun_overwriting(request)
             return start_import(request)
         except DomainError as exc:
             context["error"] = exc
@@ -71,5 +78,28 @@ def start_import(request: HttpRequest) -> HttpResponse:
         data=upload.read(),
     )
     if not upload.size or upload.size <= settings.FUGONG_BACKGROUND_IMPORT_BYTES:
+        jobs.run_now(job)
+    return redirect("job_detail", job_id=job.pk)
+
+
+def rerun_overwriting(request: HttpRequest) -> HttpResponse:
+    """The job page's choice "覆盖以下企业自行报送的数据：…": the same rows again, overwriting the
+    own reports of exactly the enterprises the page named and the user ticked. The upload itself
+    is dropped when a job ends; its result sheet holds the rows as they were read (values, one
+    more column that the import ignores), so that is what is imported again."""
+    earlier = access_object(Job.objects.filter(kind=KIND), request.user, pk=int_param(request.POST, "rerun"))
+    ticked = [code for value in request.POST.getlist("overwrite") for code in value.split(",")]
+    chosen = sorted({code.strip().upper() for code in ticked if code.strip()})
+    if not chosen:
+        raise ValidationFailed("请勾选“覆盖以下企业自行报送的数据”后再提交；不勾选则保留企业自行报送的数据，无需重新导入")
+    data = bytes(earlier.result_file or b"")
+    job = jobs.enqueue(
+        KIND,
+        user=request.user,
+        title=f"{earlier.title}（覆盖{len(chosen)}家企业自行报送的数据）",
+        payload={**earlier.payload, "dry_run": False, "overwrite_self_reports": chosen},
+        data=data,
+    )
+    if len(data) <= settings.FUGONG_BACKGROUND_IMPORT_BYTES:
         jobs.run_now(job)
     return redirect("job_detail", job_id=job.pk)

@@ -5,7 +5,9 @@ and scope checks of `actions.check_submit_report`) and is written by the batch f
 action, with a revision on channel "excel". All-or-nothing: one rejected row and nothing is
 written. Rows whose fill-in cells are all blank (an enterprise that has not reported yet) are
 skipped, so a county can pass up a half-filled template. Re-importing a file changes nothing:
-rows equal to the stored report are "unchanged" and get no revision.
+rows equal to the stored report are "unchanged" and get no revision. A blank cell keeps the
+stored value, and an enterprise's own report of the day is left alone unless the uploader
+chose to overwrite it (see `self_reports`): such rows are "kept", which fails nothing.
 
 Work goes a thousand rows at a time inside one transaction — a few queries per chunk, not per
 row — so a 100,000-row province sheet takes seconds and memory stays bounded by the sheet.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +31,7 @@ from fugong.core.access import Action
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
 from fugong.core.uscc import normalize_uscc, uscc_problem
-from fugong.dispatch import actions, rollups
+from fugong.dispatch import actions, rollups, self_reports
 from fugong.dispatch.fields import HISTORY_FIELDS, LABELS, REPORT_FIELDS, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report
 from fugong.dispatch.periods import lock_date
@@ -79,7 +81,7 @@ class RowOutcome:
     row: int
     uscc: str
     name: str
-    status: str = ""  # imported | unchanged | skipped | rejected, once decided
+    status: str = ""  # imported | unchanged | skipped | kept | rejected, once decided
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # accepted, but worth a look
 
@@ -87,6 +89,7 @@ class RowOutcome:
         "imported": "已导入",
         "unchanged": "无变化",
         "skipped": "未填写（跳过）",
+        "kept": "企业已自行报送，未覆盖",
         "rejected": "拒绝",
     }
 
@@ -134,7 +137,13 @@ class ReportImportResult:
             f"{verb}：{self.day:%Y年%m月%d日}“{self.plan.title}”，共{len(self.outcomes)}行，"
             f"导入{self.count('imported')}行，无变化{self.count('unchanged')}行，"
             f"未填写跳过{self.count('skipped')}行，拒绝{self.count('rejected')}行"
+            + (f"，企业已自行报送未覆盖{kept}行" if (kept := self.count("kept")) else "")
         )
+
+    @property
+    def kept(self) -> list[RowOutcome]:
+        """Rows left alone because the enterprise reported the day itself."""
+        return [o for o in self.outcomes if o.status == "kept"]
 
 
 def check_import_reports(
@@ -148,11 +157,14 @@ def check_import_reports(
     channel: str = Channel.EXCEL,
     dry_run: bool = False,
     confirm_warnings: bool = False,
+    overwrite_self_reports: bool | Collection[str] = False,
     progress: Progress | None = None,
     now: datetime.datetime | None = None,
 ) -> ReportImportResult:
     """`plan` must come from access_object; `region` (optional) from access_node. Rows must be
-    enterprises the user may report for, inside `region` when given."""
+    enterprises the user may report for, inside `region` when given. `overwrite_self_reports`
+    is the uploader's explicit choice to overwrite enterprises' own reports of the day: True for
+    every row, or the USCCs of the rows they named."""
     now = now or timezone.now()
     check_plan_day(plan, day, timezone.localdate(now))
     sheets = tables.read_sheets(data, filename, max_bytes=settings.FUGONG_MAX_UPLOAD_BYTES)
@@ -165,6 +177,7 @@ def check_import_reports(
         raise tables.file_error(f"工作表“{table.sheet.name}”的表头下面没有企业数据行，请填写后再导入")
     result = ReportImportResult(plan, day, region, table.sheet.name, dry_run, table=table)
     importer = Importer(user, plan, day, region, table, confirm_warnings, channel, now)
+    importer.overwrite_self_reports = overwrite_self_reports
     importer.capacity_ratios = capacity_as_ratios(rows, table)
     pending = rollups.Pending()  # the roll-up deltas of every chunk, added once at the end
     try:
@@ -352,6 +365,8 @@ class Importer:
         self.columns = table.header.columns
         self.extra_keys = table.extra_keys
         self.confirm_warnings = confirm_warnings
+        self.overwrite_self_reports: bool | Collection[str] = False
+        self.self_reported: dict[int, datetime.datetime] = {}  # this chunk's, see self_reports
         self.capacity_ratios = False
         self.seen: dict[int, int] = {}  # enterprise id → the row it first appeared on
         # read once for the whole file, not joined to every enterprise: a province has a few
@@ -404,6 +419,7 @@ class Importer:
         ids = [e.pk for e, _ in found.values() if e is not None]
         existing_qs = rollups.nearest_reports(ids, on=self.day).order_by()
         existing = {r.enterprise_id: r for r in (existing_qs.select_for_update() if lock else existing_qs)}
+        self.self_reported = self_reports.self_report_times(self.user, existing.values())
         history = self.history(ids)
         outcomes, accepted = [], []
         for number, raw in parsed:
@@ -538,6 +554,13 @@ class Importer:
         if existing is not None and not changes:
             outcome.status = "unchanged"  # before the lock and the warnings: a re-import changes nothing
             return None
+        self_reported = self_reports.self_report_in_the_way(self.self_reported, enterprise.pk, changes)
+        if self_reported is not None:
+            if not self.may_overwrite(enterprise):
+                outcome.status = "kept"  # left alone and listed, not rejected: the import goes on
+                outcome.notes.append(self_reports.kept_note(self_reported))
+                return None
+            outcome.notes.append(self_reports.overwritten_note(self_reported))
         locked = [p for p in self.locking if p in plans and (p.pk, enterprise.pk) not in self.unlocked]
         if locked:
             outcome.reject(f"{day}的填报已锁定（调度任务“{locked[0].title}”），如需修改请联系调度员解锁")
@@ -560,6 +583,10 @@ class Importer:
             changes,
         )
 
+    def may_overwrite(self, enterprise: Enterprise) -> bool:
+        chosen = self.overwrite_self_reports
+        return chosen if isinstance(chosen, bool) else enterprise.uscc in chosen
+
     def extra_specs(self, plans: list[Plan]) -> list[dict[str, Any]]:
         """The plans' own items; only this sheet's plan's are required here: the sheet has no
         columns for another plan's, whose stored values are kept."""
@@ -575,33 +602,27 @@ class Importer:
     def report_values(
         self, raw: dict[str, Any], enterprise: Enterprise, existing: Report | None, outcome: RowOutcome
     ) -> dict[str, Any] | None:
-        """The row as `check_report` takes it. A column the sheet does not have keeps the stored
-        value (a county's sheet without 措施 must not erase what the enterprise entered); the
-        headcount falls back to the registry's; a plan's own items go under "extra"."""
+        """The row as `check_report` takes it. A column the sheet does not have, or a blank cell,
+        keeps the stored value (a county's sheet without 措施 must not erase what the enterprise
+        entered); the headcount falls back to the registry's; a plan's own items go under "extra"."""
         stored = existing.values() if existing is not None else {}
         report = {f: raw[f] if f in raw else stored.get(f) for f in REPORT_FIELDS if f != "extra"}
         sheet_extra = {spec["key"]: raw[key] for key, spec in self.extra_keys.items() if key in raw}
         report["extra"] = {**(stored.get("extra") or {}), **sheet_extra}
+        report = self_reports.fill_blanks(report, stored)
         if report.get("baseline_headcount") is None and "baseline_headcount" not in raw:
             report["baseline_headcount"] = enterprise.baseline_headcount
-        if not_resumed(raw.get("resumed")):  # what only a resumed firm has goes with the change
-            for name in ("resumed_on", "capacity_pct"):
+        if self_reports.not_resumed(raw.get("resumed")):  # what only a resumed firm has goes with the change
+            for name in self_reports.RESUMED_ONLY:
                 if name not in raw:
                     report[name] = None
-        if "capacity_pct" in raw:
+        if "capacity_pct" in raw and not cells.is_blank(raw["capacity_pct"]):
             try:
                 report["capacity_pct"] = capacity_points(raw["capacity_pct"], self.capacity_ratios)
             except cells.CellError as exc:
                 outcome.reject(f"{LABELS['capacity_pct']}：{exc}")
                 return None
         return report
-
-
-def not_resumed(value: Any) -> bool:
-    try:
-        return cells.parse_bool(value) is False
-    except cells.CellError:
-        return False  # check_report says what is wrong with the cell
 
 
 def key_in(spec: dict[str, Any], plan: Plan) -> bool:

@@ -34,10 +34,18 @@ def run_report_import(job: Job) -> dict[str, Any]:
         channel=Channel.EXCEL,
         dry_run=bool(options.get("dry_run")),
         confirm_warnings=bool(options.get("confirm_warnings")),
+        overwrite_self_reports=overwrite_choice(options.get("overwrite_self_reports")),
         progress=lambda done, total: jobs.set_progress(job, done, total),
     )
     jobs.attach_file(job, result_workbook(result), result_filename(options.get("filename", "")))
     return result_summary(result)
+
+
+def overwrite_choice(option: Any) -> bool | frozenset[str]:
+    """The payload's choice: true for every row, or the USCCs of the rows the uploader named."""
+    if isinstance(option, list):
+        return frozenset(str(code) for code in option)
+    return bool(option)
 
 
 def result_filename(uploaded: str) -> str:
@@ -64,4 +72,7 @@ def result_summary(result: ReportImportResult) -> dict[str, Any]:
             for o in listed[:MAX_LISTED_ROWS]
         ],
         "listed_more": max(0, len(listed) - MAX_LISTED_ROWS),
+        # the rows left alone, for the job page's "覆盖以下企业自行报送的数据" choice
+        "kept": [{"uscc": o.uscc, "name": o.name} for o in result.kept[:MAX_LISTED_ROWS]],
+        "kept_count": len(result.kept),
     }

@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--confirm-warnings", action="store_true", help="已核实表中的异常数据（如报到多于在册），确认导入"
         )
+        parser.add_argument(
+            "--overwrite-self-reports",
+            action="store_true",
+            help="企业当日已自行报送的，也用表中数据覆盖（默认保留企业自行报送的数据，并列出这些行）",
+        )
         parser.add_argument("--result", default=None, help="另存一份带“导入结果”列的表格到此路径（.xlsx）")
         parser.add_argument("--as-user", dest="username", default=None, help="以此账号的身份和管辖范围导入")
 
@@ -48,6 +53,7 @@ class Command(BaseCommand):
                 channel=Channel.CLI,
                 dry_run=o["dry_run"],
                 confirm_warnings=o["confirm_warnings"],
+                overwrite_self_reports=o["overwrite_self_reports"],
             )
         except DomainError as exc:
             self.stderr.write(f"{path.name}：{exc.message}")
@@ -60,6 +66,10 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
         if o["result"]:
             Path(o["result"]).write_bytes(result_workbook(result))
+        if result.kept:
+            self.stdout.write(
+                f"{len(result.kept)}家企业当日已自行报送，其数据未被覆盖；如确需覆盖，请核实后加 --overwrite-self-reports 重新导入"
+            )
         if result.rejected:
             self.stdout.write("有被拒绝的行，未写入任何数据；按上面的原因修改后重新导入")
             raise SystemExit(1)
