@@ -165,3 +165,53 @@ def test_outsiders_and_readers_get_no_template(world: World, plan: Plan) -> None
 def test_the_board_links_to_the_template_for_its_plan_date_and_region(world: World, plan: Plan) -> None:
     page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date={D}").content.decode()
     assert f"/dispatch/template.xlsx?plan={plan.pk}&date={D}&region=220100" in page
+
+
+def template_for(world: World, plan: Plan) -> bytes:
+    buffer = io.BytesIO()
+    write_template(plan, D, Region.objects.get(code="220100"), world.user("changchun"), buffer)
+    return buffer.getvalue()
+
+
+def test_rows_the_enterprise_reported_itself_are_marked_and_prefilled(world: World, plan: Plan) -> None:
+    from tests.test_self_reports import OWN, own_report
+
+    plan.lock_after_days = None
+    plan.save()
+    own_report(world)  # nanguan's reporter at 11:47
+    data = template_for(world, plan)
+    rows = {r["name"]: r for r in roster(data)}
+    nanguan, chaoyang = rows[NANGUAN], rows[CHAOYANG]
+    assert (nanguan["resumed"], nanguan["on_duty"], nanguan["capacity_pct"]) == ("是", 70, 55)
+    assert (nanguan["measures"], nanguan["problem_tags"], nanguan["problems"]) == (
+        "测温、消毒",
+        "物流运输不畅",
+        OWN["problems"],
+    )
+    assert chaoyang["resumed"] in (None, "")  # nothing of its own today: left to fill
+    sheet = tables.read_sheets(data)[0]
+    note_col = sheet.rows[2].index("企业自行报送")
+    assert sheet.rows[3][note_col] == "已自行报送 11:47" and sheet.rows[4][note_col] in (None, "")
+    xml = part(data, "xl/worksheets/sheet1.xml")
+    styles = part(data, "xl/styles.xml")
+    fills = styles.split("<fills", 1)[1].split("</fills>", 1)[0]
+    assert "E2EFDA" in fills  # the marked rows' colour
+    assert cell_style(xml, "D4") != cell_style(xml, "D5")  # the marked row is coloured, the other not
+    assert cell_style(xml, "D4") in unlocked_styles(styles)  # still open to fill
+
+
+def test_a_template_sent_back_unchanged_changes_nothing(world: World, plan: Plan) -> None:
+    from fugong.dispatch.models import Report
+    from fugong.dispatch.report_import import check_import_reports
+    from tests.test_reports import at
+    from tests.test_self_reports import own_report
+
+    plan.lock_after_days = None
+    plan.save()
+    own_report(world)
+    data = template_for(world, plan)
+    result = check_import_reports(
+        world.user("changchun"), data, "模板.xlsx", plan=plan, day=D, now=at(D, 15)
+    )
+    assert [o.status for o in result.outcomes] == ["unchanged", "skipped"]
+    assert Report.objects.get(date=D).revision_count == 1

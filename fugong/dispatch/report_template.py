@@ -22,9 +22,10 @@ from django.utils import timezone
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from fugong.core import sheets
 from fugong.core.access import Action
 from fugong.dispatch.fields import COUNT_FIELDS, MEASURES, PROBLEM_TAGS
-from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.periods import period_of
 from fugong.dispatch.report_sheet import COLUMNS, META_SHEET, REPORT_COLUMNS, meta_rows
 from fugong.dispatch.selection import plan_enterprises
@@ -51,6 +52,8 @@ TEMPLATE_HINTS = {
     "suggestions": "对政府部门的意见建议，没有可不填",
 }
 REQUIRED = {"resumed", *COUNT_FIELDS}
+OWN_REPORT_COLOUR = "#E2EFDA"
+OWN_REPORT_HEADER = "企业自行报送"  # not a report column: the import ignores it
 EXTRA_TYPES = {"int": "整数", "decimal": "数值", "text": "文字"}
 
 
@@ -101,7 +104,42 @@ def slots(plan: Plan) -> list[Slot]:
                 kind=kind,
             )
         )
-    return core + extra
+    own = Slot(
+        field="own_report",
+        header=OWN_REPORT_HEADER,
+        width=18,
+        hint="系统标注：企业当日已自行报送的（绿色行），写明报送时间，并已按企业报送的数据预填；"
+        "原样交回不会改变企业的数据，导入时也不会覆盖企业自行报送的数据，除非导入时明确选择覆盖",
+        locked=True,
+    )
+    return core + extra + [own]
+
+
+def own_reports(plan: Plan, day: datetime.date, region: Region, user: Any) -> dict[int, dict[str, Any]]:
+    """Enterprise id → the day's report values and when the enterprise reported it itself, for
+    the roster's enterprises that have done so (see self_reports): their rows come pre-filled."""
+    last_own = ReportRevision.objects.filter(report=OuterRef("pk"), on_behalf=False).order_by("-at")
+    enterprises = plan_enterprises(plan, day).in_region(region.path).visible_to(user, Action.REPORT)
+    reports = (
+        Report.objects.filter(date=day, enterprise__in=enterprises.values("pk"))
+        .annotate(own_at=Subquery(last_own.values("at")[:1]))
+        .filter(own_at__isnull=False)
+    )
+    return {r.enterprise_id: {**r.values(), "own_at": r.own_at} for r in reports}
+
+
+def answers(report: dict[str, Any]) -> dict[str, Any]:
+    """A report's values as the template's cells hold them (what the import reads back the same)."""
+    cells = {name: report[name] for name in REPORT_COLUMNS if name in report}
+    cells["resumed"] = "是" if report["resumed"] else "否"
+    cells["measures"] = "、".join(MEASURES.get(k, k) for k in report["measures"]) or None
+    cells["problem_tags"] = "、".join(PROBLEM_TAGS.get(k, k) for k in report["problem_tags"]) or None
+    cells["problems"] = report["problems"] or None
+    cells["suggestions"] = report["suggestions"] or None
+    for key, value in (report.get("extra") or {}).items():
+        cells[f"extra:{key}"] = value
+    cells["own_report"] = f"已自行报送 {timezone.localtime(report['own_at']):%H:%M}"
+    return cells
 
 
 def roster(plan: Plan, day: datetime.date, region: Region, user: Any) -> QuerySet[Any, dict[str, Any]]:
@@ -119,7 +157,7 @@ def roster(plan: Plan, day: datetime.date, region: Region, user: Any) -> QuerySe
         .visible_to(user, Action.REPORT)
         .annotate(reported=Subquery(latest.values("baseline_headcount")[:1]))
         .order_by("region__path", "name", "pk")
-        .values("uscc", "name", "region__name", "baseline_headcount", "reported")
+        .values("pk", "uscc", "name", "region__name", "baseline_headcount", "reported")
     )
 
 
@@ -193,11 +231,18 @@ class Formats:
         self.title = f({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.line = f({"valign": "vcenter"})
         self.head = f({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"})
-        self.fixed = f({**base, "bg_color": "#F2F2F2"})
-        self.code = f({**base, "bg_color": "#F2F2F2", "num_format": "@"})  # keep all 18 characters
-        self.fill = f({**base, "locked": False, "bg_color": "#FFFDE7"})
-        self.fill_text = f({**base, "locked": False, "bg_color": "#FFFDE7", "text_wrap": True})
-        self.fill_date = f({**base, "locked": False, "bg_color": "#FFFDE7", "num_format": "yyyy-mm-dd"})
+        cells = {
+            "fixed": {**base, "bg_color": "#F2F2F2"},
+            "code": {**base, "bg_color": "#F2F2F2", "num_format": "@"},  # keep all 18 characters
+            "fill": {**base, "locked": False, "bg_color": "#FFFDE7"},
+            "fill_text": {**base, "locked": False, "bg_color": "#FFFDE7", "text_wrap": True},
+            "fill_date": {**base, "locked": False, "bg_color": "#FFFDE7", "num_format": "yyyy-mm-dd"},
+        }
+        self.fixed, self.code, self.fill, self.fill_text, self.fill_date = (f(cells[n]) for n in cells)
+        # the same cells, green, on the rows of enterprises that have reported the day themselves
+        self.own = {
+            id(getattr(self, name)): f({**props, "bg_color": OWN_REPORT_COLOUR}) for name, props in cells.items()
+        }
         self.note = f({"italic": True, "font_color": "#7F7F7F"})
         self.bold = f({"bold": True, "valign": "top"})
         self.wrap = f({"text_wrap": True, "valign": "top"})
@@ -218,7 +263,7 @@ def write_template(
     plan: Plan, day: datetime.date, region: Region, user: Any, output: str | Path | IO[bytes]
 ) -> int:
     """Writes the template to a path or a binary file; returns the number of enterprise rows."""
-    book = xlsxwriter.Workbook(str(output) if isinstance(output, Path) else output, {"constant_memory": True})
+    book = sheets.workbook(output, constant_memory=True)
     formats = Formats(book)
     columns = slots(plan)
     sheet = book.add_worksheet(SHEET)
@@ -246,11 +291,13 @@ def write_roster(
     for col, slot in enumerate(columns):
         sheet.set_column(col, col, slot.width)
     sheet.set_row(0, 30)
-    sheet.merge_range(0, 0, 0, last, f"{plan.title}填报表", formats.title)
-    sheet.merge_range(1, 0, 1, last, f"填报单位：{region.name}　填报日期：{day:%Y年%m月%d日}", formats.line)
+    sheets.merge_text(sheet, 0, 0, 0, last, f"{plan.title}填报表", formats.title)
+    sheets.merge_text(sheet, 1, 0, 1, last, f"填报单位：{region.name}　填报日期：{day:%Y年%m月%d日}", formats.line)
     for col, slot in enumerate(columns):
-        sheet.write_string(HEADER_ROW, col, slot.header, formats.head)
+        sheets.write_cell(sheet, HEADER_ROW, col, slot.header, formats.head)  # a plan's own items too
     cell_formats = [formats.for_slot(slot) for slot in columns]
+    own_formats = [formats.own[id(fmt)] for fmt in cell_formats]
+    own = own_reports(plan, day, region, user)
     row = HEADER_ROW
     for e in roster(plan, day, region, user).iterator(chunk_size=2000):
         row += 1
@@ -260,14 +307,16 @@ def write_roster(
             "region": e["region__name"],
             "baseline_headcount": e["baseline_headcount"] if e["reported"] is None else e["reported"],
         }
+        report = own.get(e["pk"])
+        if report is not None:  # sent back unchanged, the row changes nothing
+            prefill |= answers(report)
+        row_formats = cell_formats if report is None else own_formats
         for col, slot in enumerate(columns):
             value = prefill.get(slot.field)
             if value is None:
-                sheet.write_blank(row, col, None, cell_formats[col])
-            elif isinstance(value, str):
-                sheet.write_string(row, col, value, cell_formats[col])
-            else:
-                sheet.write_number(row, col, value, cell_formats[col])
+                sheet.write_blank(row, col, None, row_formats[col])
+            else:  # names and pre-filled answers are the users' text: never a formula
+                sheets.write_cell(sheet, row, col, value, row_formats[col])
     count = row - HEADER_ROW
     if count:
         for col, slot in enumerate(columns):
@@ -321,7 +370,9 @@ def write_instructions(
         "行的先后顺序不影响导入：系统按统一社会信用代码逐行对应企业。"
         "工作表已设保护但没有密码，如确需排序或删除行，可在“审阅”菜单中点“撤销工作表保护”；"
         "请不要修改表头文字。",
-        "只有预填内容、其余各列都空着的企业行视为未报，不会导入。",
+        "只有预填内容、其余各列都空着的企业行视为未报，不会导入。空着的单元格不会清空系统中已有的数据。",
+        f"绿色的行是企业当日已自行报送的，“{OWN_REPORT_HEADER}”列写明报送时间，各栏已按企业报送的数据预填；"
+        "导入时不会覆盖企业自行报送的数据（结果中注明“未覆盖”），确需覆盖的，请与企业核实后在导入结果页面勾选覆盖。",
         "百分比按数字填写，单位为%：产能恢复到正常水平的65%填 65，超过正常产能的可填大于100的数（最大200）。",
         "填好后保存为 .xlsx 文件，上传到系统的“报表导入”页面；"
         "也可由管理员在服务器上运行 python manage.py import_reports 导入。",
@@ -342,8 +393,8 @@ def write_instructions(
         row += 1
         marks = ["必填" if slot.required else "", "预填，不能修改" if slot.locked else ""]
         note = "；".join(filter(None, [slot.hint, *marks]))
-        sheet.write_string(row, 0, slot.header, formats.bold)
-        sheet.write_string(row, 1, note or "可不填", formats.wrap)
+        sheets.write_cell(sheet, row, 0, slot.header, formats.bold)
+        sheets.write_cell(sheet, row, 1, note or "可不填", formats.wrap)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
