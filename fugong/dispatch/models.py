@@ -122,6 +122,9 @@ class Report(models.Model):
     received_at = models.DateTimeField("首次报送时间")
     updated_at = models.DateTimeField("最近修改时间")
     revision_count = models.PositiveIntegerField(default=1)
+    # While the report's 在册员工 is far from the accepted baseline and awaits the county (a
+    # BaselineChange), the figures count this accepted one instead; null: the report's own.
+    counted_baseline = models.PositiveIntegerField("计入统计的在册员工", null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -243,3 +246,49 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.date} {self.region_id} {self.dimension} {self.member}".rstrip()
+
+
+class BaselineChangeQuerySet(RestrictedQuerySet["BaselineChange"]):
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return scope.region_q(action, "enterprise__region__path")
+
+
+class BaselineChange(models.Model):
+    """A report's 在册员工 far from the accepted baseline, flagged to the county: the figures keep
+    the accepted baseline until a dispatcher of the enterprise's region accepts the new one
+    (which then becomes the registry's). See docs/metrics.md, "在册员工的变动"."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待确认"
+        ACCEPTED = "accepted", "已采用"
+        REJECTED = "rejected", "未采用"
+        WITHDRAWN = "withdrawn", "企业已改回"
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField("填报日期")
+    previous = models.PositiveIntegerField("原在册员工")
+    proposed = models.PositiveIntegerField("填报的在册员工")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField("填报时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    reason = models.CharField("说明", max_length=200, blank=True)
+
+    objects = BaselineChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name = verbose_name_plural = "在册员工变动"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(state="pending"), name="one_pending_baseline_change"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.previous}→{self.proposed}"
