@@ -21,6 +21,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from fugong.core.errors import ValidationFailed
+from fugong.core.sheets import GUARD, unguard
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -52,6 +53,23 @@ def read_sheet(data: bytes, filename: str = "", *, max_bytes: int | None = None)
 
 
 def read_sheets(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> list[Sheet]:
+    sheets = _read_sheets(data, filename, max_bytes=max_bytes)
+    for sheet in sheets:
+        _drop_guards(sheet.rows)
+    return sheets
+
+
+def _drop_guards(rows: list[list[Any]]) -> None:
+    """Cells as the user typed them: without the apostrophe our writers put before a formula
+    trigger (`core.sheets.guard`), so a template or result sheet the system wrote imports as is.
+    In place, so a 100,000-row sheet is not copied."""
+    for row in rows:
+        for index, value in enumerate(row):
+            if isinstance(value, str) and value[:1] == GUARD:
+                row[index] = unguard(value)
+
+
+def _read_sheets(data: bytes, filename: str = "", *, max_bytes: int | None = None) -> list[Sheet]:
     if max_bytes is not None and len(data) > max_bytes:
         raise file_error(
             f"文件过大（{len(data) / 1048576:.1f} MB），上限为{max_bytes / 1048576:.0f} MB；请分成几个文件分别导入"

@@ -13,9 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from django.utils import timezone
 
+from fugong.core import sheets
 from fugong.dispatch import figures
 from fugong.dispatch.fields import MEASURES, PROBLEM_TAGS
 from fugong.dispatch.models import Plan, Report
@@ -73,7 +73,7 @@ class Sheet:
         columns: list[tuple[str, int]],
         staff_at: int,
     ) -> None:
-        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self.book = sheets.workbook(path, constant_memory=True)
         self.sheet = self.book.add_worksheet("调度表")
         self.columns = columns
         f = self.book.add_format
@@ -96,9 +96,9 @@ class Sheet:
         last = len(columns) - 1
         for col, (_, width) in enumerate(columns):
             self.sheet.set_column(col, col, width)
-        self.sheet.merge_range(0, 0, 0, last, title, self.title)
-        self.sheet.write(1, 0, f"填报单位：{unit}")
-        self.sheet.write(1, last - 2, f"日期：{day:%Y年%m月%d日}")
+        sheets.merge_text(self.sheet, 0, 0, 0, last, title, self.title)
+        sheets.write_cell(self.sheet, 1, 0, f"填报单位：{unit}")
+        sheets.write_cell(self.sheet, 1, last - 2, f"日期：{day:%Y年%m月%d日}")
         self.write_two_row_header(staff_at)
         self.sheet.freeze_panes(4, 2)
         self.sheet.set_landscape()
@@ -117,21 +117,18 @@ class Sheet:
         """
         staff = range(staff_at, staff_at + 4)
         for col, (name, _) in enumerate(self.columns):
-            self.sheet.write(
+            self.sheet.write_string(
                 2, col, "员工情况（人）" if col == staff_at else ("" if col in staff else name), self.head
             )
         for col, (name, _) in enumerate(self.columns):
-            self.sheet.write(3, col, name if col in staff else "", self.head)
+            self.sheet.write_string(3, col, name if col in staff else "", self.head)
         merges = [(2, col, 3, col) for col in range(len(self.columns)) if col not in staff]
         for area in [*merges, (2, staff_at, 2, staff_at + 3)]:
             self.sheet.merge.append(list(area))
 
     def write(self, values: list[Any], formats: list[Any]) -> None:
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True)):
-            if value is None:
-                self.sheet.write_blank(self.row, col, None, fmt)
-            else:
-                self.sheet.write(self.row, col, value, fmt)
+            sheets.write_cell(self.sheet, self.row, col, value, fmt)
         self.row += 1
 
     def close(self) -> None:

@@ -125,7 +125,7 @@ def own_reports(plan: Plan, day: datetime.date, region: Region, user: Any) -> di
         .annotate(own_at=Subquery(last_own.values("at")[:1]))
         .filter(own_at__isnull=False)
     )
-    return {r.enterprise_id: {**r.values(), "own_at": r.own_at} for r in reports}
+    return {r.enterprise_id: {**r.values(), "own_at": r.own_at} for r in reports}  # type: ignore[attr-defined]
 
 
 def answers(report: dict[str, Any]) -> dict[str, Any]:

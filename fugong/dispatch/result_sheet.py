@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime
 import io
-from typing import Any
 
-import xlsxwriter
-
+from fugong.core import sheets
 from fugong.dispatch.report_import import ReportImportResult
 
 RESULT_HEADER = "导入结果"
@@ -24,7 +22,7 @@ def result_workbook(result: ReportImportResult) -> bytes:
     by_row = {o.row: o for o in result.outcomes}
     width = max((len(r) for r in table.sheet.rows), default=0)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    book = sheets.workbook(buffer, constant_memory=True, in_memory=True)
     sheet = book.add_worksheet(table.sheet.name[:31] or "导入结果")
     rejected = book.add_format({"bg_color": "#FDECEA", "font_color": "#B03A2E", "text_wrap": True})
     accepted = book.add_format({"font_color": "#1E8449"})
@@ -33,26 +31,15 @@ def result_workbook(result: ReportImportResult) -> bytes:
     sheet.set_column(width, width, 60)
     for index, row in enumerate(table.sheet.rows):
         for col, value in enumerate(row):
-            write_value(sheet, index, col, value, dates)
+            # what the clerk typed, as text where it was text (never a formula: see core.sheets)
+            sheets.write_cell(sheet, index, col, value, dates if isinstance(value, datetime.date) else None)
         outcome = by_row.get(index + 1)
         if index == table.header.row_index:
             sheet.write_string(index, width, RESULT_HEADER, bold)
         elif outcome is not None:
             text = outcome.status_label + (f"：{outcome.message}" if outcome.message else "")
-            sheet.write_string(index, width, text, rejected if outcome.status == "rejected" else accepted)
+            sheets.write_cell(sheet, index, width, text, rejected if outcome.status == "rejected" else accepted)
     sheet.freeze_panes(table.header.row_index + 1, 0)
     book.close()
     return buffer.getvalue()
 
-
-def write_value(sheet: Any, row: int, col: int, value: Any, dates: Any) -> None:
-    if value is None or value == "":
-        return
-    if isinstance(value, bool):
-        sheet.write_boolean(row, col, value)
-    elif isinstance(value, int | float):
-        sheet.write_number(row, col, value)
-    elif isinstance(value, datetime.date | datetime.datetime):
-        sheet.write_datetime(row, col, value, dates)
-    else:
-        sheet.write_string(row, col, str(value))
