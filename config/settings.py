@@ -30,6 +30,9 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# The key that encrypts personal fields at rest (base64 of 32 bytes); `check` warns without it
+# outside DEBUG (fugong/core/checks.py).
+FUGONG_DATA_KEY = os.environ.get("FUGONG_DATA_KEY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "fugong.core",
     "fugong.regions",
     "fugong.accounts",
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fugong.core.middleware.RequestSizeMiddleware",
     "fugong.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "fugong.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -119,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Our own additions to Django's catalogue (messages it lacks in zh_Hans), compiled .mo committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -141,6 +149,8 @@ FUGONG_MAX_UPLOAD_BYTES = int(os.environ.get("FUGONG_MAX_UPLOAD_BYTES", str(20 *
 FUGONG_BACKGROUND_IMPORT_BYTES = int(os.environ.get("FUGONG_BACKGROUND_IMPORT_BYTES", str(512 * 1024)))
 # Official-form exports of more enterprises than this are written by a background job.
 FUGONG_BACKGROUND_EXPORT_ROWS = int(os.environ.get("FUGONG_BACKGROUND_EXPORT_ROWS", "5000"))
+# Every other request body (API JSON, page forms) is refused above this size (RequestSizeMiddleware).
+FUGONG_MAX_REQUEST_BYTES = int(os.environ.get("FUGONG_MAX_REQUEST_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = FUGONG_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -166,6 +176,34 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+
+# HTTPS in production (README "配置"): off by default so a laptop on plain http works.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind nginx, which terminates TLS: "HTTP_X_FORWARDED_PROTO,https" trusts its header.
+# Only set it when the proxy always overwrites that header, or clients can claim https.
+_proxy_header = [part.strip() for part in os.environ.get("SECURE_PROXY_SSL_HEADER", "").split(",")]
+SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1]) if len(_proxy_header) == 2 else None
+
+# Content-Security-Policy (django-csp): everything from this site, nothing inline. Scripts and
+# styles live in static files; ECharts and htmx set styles through the CSSOM, which CSP allows.
+# Images may be data: URIs (ECharts' "save as image", Swagger UI's icons in its CSS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
