@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from fugong.api import api
 
 urlpatterns = [
+    # browsers ask for /favicon.ico whatever the page links: send them to the drawn mark
+    path("favicon.ico", RedirectView.as_view(url=static("fugong/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("fugong.accounts.urls")),
@@ -14,3 +18,6 @@ urlpatterns = [
     path("notifications/", include("fugong.notify.urls")),
     path("problems/", include("fugong.problems.urls")),
 ]
+
+# What escaped every handler: a lost database is still a 503, the API still answers JSON.
+handler500 = "fugong.core.middleware.server_error"

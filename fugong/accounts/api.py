@@ -9,15 +9,16 @@ from ninja import Router, Schema
 
 from fugong.accounts import actions
 from fugong.accounts.models import ApiToken, me
+from fugong.core.limits import Name
 from fugong.core.models import Channel
 
 router = Router(tags=["认证"])
 
 
 class TokenRequest(Schema):
-    username: str
-    password: str
-    name: str = "接口调用"
+    username: Name
+    password: Name
+    name: Name = "接口调用"
 
 
 class TokenOut(Schema):

@@ -46,6 +46,12 @@ class NotFound(DomainError):
     default_message = "对象不存在，或不在您的管辖范围内"
 
 
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = "此接口不支持该请求方法"
+
+
 class Conflict(DomainError):
     code = "conflict"
     status = 409
@@ -63,3 +69,18 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
     status = 429
     default_message = "登录失败次数过多，请稍后再试"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+    default_message = "提交的内容过大，请减少数据量后重试"
+
+
+class Unavailable(DomainError):
+    """The database (or another service the request needs) cannot be reached right now."""
+
+    code = "unavailable"
+    status = 503
+    retry_after = 30  # seconds: long enough for a database restart or fail-over
+    default_message = "系统暂时无法访问数据库，请稍后（约30秒后）重试；数据未作任何修改"

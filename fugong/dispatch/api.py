@@ -2,15 +2,16 @@
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
+from fugong.core.limits import TAGS, Id, JsonList, JsonObject, Name, Pages, RawScalar, Text, required_in_docs
 from fugong.core.models import Channel
 from fugong.dispatch import actions, figures, plan_actions, rollups
 from fugong.dispatch.completeness import Node, completeness, node_for
@@ -19,7 +20,8 @@ from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 
 router = Router(tags=["调度"])
-RawValue = str | int | float | bool | None
+RawValue = RawScalar
+Names = Annotated[list[Name], Field(max_length=TAGS)]
 
 
 class PlanOut(Schema):
@@ -54,20 +56,22 @@ class PlanOut(Schema):
 
 
 class PlanIn(Schema):
+    model_config = required_in_docs("title", "owner_region", "start_date")
+
     title: RawValue = None
     owner_region: RawValue = None
-    owner_department: int | None = None
-    cadence: str | None = None
-    deadline: str | None = None
+    owner_department: Id | None = None
+    cadence: Name | None = None
+    deadline: Name | None = None
     deadline_weekday: int | None = None
-    reminder_times: list[str] | None = None  # local times before the deadline, e.g. ["14:00", "15:30"]
+    reminder_times: Names | None = None  # local times before the deadline, e.g. ["14:00", "15:30"]
     start_date: RawValue = None
     end_date: RawValue = None
     report_on_rest_days: bool | None = None
     attendance_basis: str | None = None
     lock_after_days: int | None = None
-    selector: dict[str, Any] | None = None
-    extra_fields: list[dict[str, Any]] | None = None
+    selector: JsonObject | None = None
+    extra_fields: JsonList | None = None
     active: bool | None = None
 
 
@@ -134,9 +138,12 @@ class ReportOut(Schema):
 
 
 class ReportIn(Schema):
-    enterprise: str
+    # baseline_headcount is not required: it defaults to the registry's
+    model_config = required_in_docs("resumed", "reported_back", "isolated", "on_duty")
+
+    enterprise: Name
     date: datetime.date
-    client_id: str = ""
+    client_id: Name = ""
     resumed: RawValue = None
     resumed_on: RawValue = None
     baseline_headcount: RawValue = None
@@ -144,18 +151,18 @@ class ReportIn(Schema):
     isolated: RawValue = None
     on_duty: RawValue = None
     capacity_pct: RawValue = None
-    measures: list[str] | str | None = None
-    problems: str | None = None
-    problem_tags: list[str] | str | None = None
-    suggestions: str | None = None
-    extra: dict[str, Any] | None = None
-    confirm: list[str] = []
+    measures: Names | Text | None = None
+    problems: Text | None = None
+    problem_tags: Names | Text | None = None
+    suggestions: Text | None = None
+    extra: JsonObject | None = None
+    confirm: Names = []
 
 
 class ReportFilter(Schema):
-    enterprise: str | None = None
+    enterprise: Name | None = None
     date: datetime.date | None = None
-    plan: int | None = None
+    plan: Id | None = None
 
 
 def check_day(day: datetime.date) -> None:
@@ -169,7 +176,7 @@ def report_queryset() -> Any:
 
 
 @router.get("/plans", response=list[PlanOut], summary="调度任务列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_plans(request: HttpRequest) -> Any:
     return Plan.objects.visible_to(request.user).order_by("-active", "id")
 
@@ -229,7 +236,7 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]
 
 
 @router.get("/reports", response=list[ReportOut], summary="日报列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
     qs = report_queryset().visible_to(request.user).order_by("-date", "enterprise__name")
     if filters.enterprise:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from fugong.core import jobs
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.middleware import accepts_uploads
 from fugong.core.models import Job
 from fugong.dispatch import defaults
 from fugong.dispatch.models import Plan
@@ -21,6 +22,7 @@ from fugong.dispatch.views import day_param, int_param
 from fugong.regions.models import access_node
 
 
+@accepts_uploads
 @login_required
 def report_import(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.REPORT)

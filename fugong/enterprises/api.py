@@ -6,16 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from fugong.core.access import Action, access_object
+from fugong.core.limits import Pages, RawValue, required_in_docs
 from fugong.core.models import Channel
 from fugong.enterprises import actions
 from fugong.enterprises.filters import EnterpriseFilter, filter_enterprises
 from fugong.enterprises.models import Enterprise
 
 router = Router(tags=["企业库"])
-RawValue = str | int | float | bool | list[str] | None
 
 
 class EnterpriseOut(Schema):
@@ -84,12 +84,18 @@ class EnterpriseIn(Schema):
     active_to: RawValue = None
 
 
+class EnterpriseCreateIn(EnterpriseIn):
+    """A new enterprise: the three fields every registry row has are required."""
+
+    model_config = required_in_docs("uscc", "name", "region")
+
+
 def with_relations(qs: Any) -> Any:
     return qs.select_related("region", "industry").prefetch_related("sectors")
 
 
 @router.get("", response=list[EnterpriseOut], summary="企业列表（region 含下级）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> Any:
     return with_relations(
         filter_enterprises(Enterprise.objects.visible_to(request.user), filters, request.user)
@@ -102,7 +108,7 @@ def get_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
 
 
 @router.post("", response={201: EnterpriseOut}, summary="登记企业")
-def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> tuple[int, Enterprise]:
     enterprise = actions.check_create_enterprise(
         request.user, payload.dict(exclude_unset=True), channel=Channel.API
     )

@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticError
 from fugong.core import audit, jobs
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.middleware import accepts_uploads
 from fugong.core.models import Channel
 from fugong.enterprises import actions, importing
 from fugong.enterprises.fields import FIELDS, FIELDS_BY_NAME
@@ -154,6 +155,7 @@ def enterprise_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     return redirect("enterprise_detail", uscc=enterprise.uscc)
 
 
+@accepts_uploads
 @login_required
 def enterprise_import(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.CHANGE)

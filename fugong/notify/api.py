@@ -1,13 +1,14 @@
 """API: the caller's own in-app notifications, their unread count, marking them read."""
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
 from fugong.accounts.models import me
+from fugong.core.limits import ITEMS, Id, Name, Pages
 from fugong.notify.actions import do_mark_read
 from fugong.notify.models import Notification
 
@@ -29,7 +30,7 @@ class UnreadOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None  # none: every unread message
+    ids: Annotated[list[Id], Field(max_length=ITEMS)] | None = None  # none: every unread message
 
 
 class MarkedOut(Schema):
@@ -37,8 +38,8 @@ class MarkedOut(Schema):
 
 
 @router.get("", response=list[NotificationOut], summary="我的站内消息（最新在前）")
-@paginate(PageNumberPagination, page_size=50)
-def list_notifications(request: HttpRequest, unread: bool = False, topic: str = "") -> Any:
+@paginate(Pages, page_size=50)
+def list_notifications(request: HttpRequest, unread: bool = False, topic: Name = "") -> Any:
     qs = Notification.objects.filter(user=me(request))
     if topic:
         qs = qs.filter(topic=topic)

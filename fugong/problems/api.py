@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
 from fugong.core.access import Action, access_object
 from fugong.core.errors import BadRequest
+from fugong.core.limits import TAGS, Id, Name, Pages, Text
 from fugong.enterprises.models import Enterprise
 from fugong.problems import clocks, flow
 from fugong.problems.actions import check_create_problem, do_transition
@@ -25,15 +26,15 @@ OTHER_EVENTS = {"create": "提交诉求", "attach": "上传附件"}
 
 
 class ProblemIn(Schema):
-    enterprise: str  # USCC
-    category: str
-    title: str
-    description: str
-    urgency: str = Urgency.NORMAL
-    source: str | None = None
+    enterprise: Name  # USCC
+    category: Name
+    title: Name
+    description: Text
+    urgency: Name = Urgency.NORMAL
+    source: Name | None = None
     received_at: datetime.datetime | None = None  # staff: when it was taken by phone or on a visit
-    report: int | None = None
-    confirm: list[str] = []
+    report: Id | None = None
+    confirm: Annotated[list[Name], Field(max_length=TAGS)] = []
 
 
 class EventOut(Schema):
@@ -159,16 +160,16 @@ class ProblemDetailOut(ProblemOut):
 
 
 class TransitionIn(Schema):
-    action: str
-    note: str = ""
-    department: int | None = None  # dispatch / escalate to a task force
-    assists: list[int] = []
+    action: Name
+    note: Text = ""
+    department: Id | None = None  # dispatch / escalate to a task force
+    assists: Annotated[list[Id], Field(max_length=TAGS)] = []
     assist_days: Decimal | None = None  # the supporting units' own limit, in working days
     insist: bool = False
     days: Decimal | None = None  # request_extension, in working days
-    rating: str | None = None  # rate: satisfied | basic | unsatisfied
+    rating: Name | None = None  # rate: satisfied | basic | unsatisfied
     resolved: bool | None = None
-    master: int | None = None  # merge
+    master: Id | None = None  # merge
 
 
 RELATED = ("enterprise__region", "category", "level_region", "lead_department")
@@ -197,7 +198,7 @@ def create_problem(request: HttpRequest, payload: ProblemIn) -> tuple[int, Probl
 
 
 @router.get("/problems", response=list[ProblemOut], summary="诉求列表（按管辖范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_problems(
     request: HttpRequest, status: str | None = None, region: str | None = None, category: str | None = None
 ) -> Any:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import DomainError, NotFound
+from fugong.core.middleware import accepts_uploads
 from fugong.dispatch.fields import PROBLEM_TAGS
 from fugong.dispatch.models import Report
 from fugong.dispatch.views import day_param
@@ -112,6 +113,7 @@ def render_intake(
     return render(request, "problems/new.html", context, status=error.status if error else 200)
 
 
+@accepts_uploads
 @login_required
 def problem_new(request: HttpRequest) -> HttpResponse:
     enterprise = intake_enterprise(request)
@@ -208,6 +210,7 @@ def problem_act(request: HttpRequest, problem_id: int) -> HttpResponse:
     return after_change(request, problem_id, f"已{move.label if move else action}")
 
 
+@accepts_uploads
 @login_required
 @require_POST
 def problem_attach(request: HttpRequest, problem_id: int) -> HttpResponse:

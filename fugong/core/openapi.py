@@ -1,0 +1,72 @@
+"""The error responses of every API operation, added to Ninja's OpenAPI description in one place.
+
+The handlers in fugong/api.py answer every refusal as {code, message, details}; which statuses
+an operation can give follows from its shape (signed in or not, reads or writes, has a body),
+so a new endpoint is documented without anyone remembering to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "所有错误的统一格式：code 供程序判断，message 是给人看的中文说明，details 是补充信息",
+    "properties": {
+        "code": {"type": "string", "description": "错误代码，如 not_found、validation_failed"},
+        "message": {"type": "string", "description": "中文说明：哪里有误、怎样改正"},
+        "details": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["code", "message", "details"],
+}
+
+DESCRIPTIONS = {
+    400: "请求有误（如 JSON 无法解析、含有不可存储的字符、参数组合不对）",
+    401: "未登录、令牌无效，或用户名密码错误",
+    403: "可以查看但无权进行此操作",
+    404: "对象不存在，或不在您的管辖范围内",
+    409: "与已有数据冲突（如同一 client_id 内容不同、当前状态不允许此操作）",
+    413: "请求体超过大小上限",
+    422: "字段格式或取值有误，details.errors 逐项说明",
+    429: "尝试次数过多，请稍后再试",
+    503: "数据库暂时不可用，请按 Retry-After 头的秒数后重试",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def statuses_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    signed_in = bool(operation.get("security"))
+    statuses = [400, 401, 503]
+    if signed_in:
+        statuses += [403, 404]
+    if method in WRITES:
+        statuses.append(409)
+    if "requestBody" in operation:
+        statuses.append(413)
+    if operation.get("parameters") or "requestBody" in operation:
+        statuses.append(422)
+    if not signed_in and path.endswith("/auth/token"):
+        statuses.append(429)
+    return sorted(statuses)
+
+
+def document_errors(schema: Any) -> Any:
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in statuses_of(path, method, operation):
+                if status in responses or str(status) in responses:
+                    continue  # the operation documents this one itself
+                response: dict[str, Any] = {
+                    "description": DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": ref}},
+                }
+                if status == 503:
+                    response["headers"] = {
+                        "Retry-After": {"description": "建议等待的秒数", "schema": {"type": "integer"}}
+                    }
+                responses[status] = response
+    return schema
