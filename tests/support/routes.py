@@ -1,0 +1,306 @@
+"""Every route of the project, and how the persona × route matrix fills and judges it.
+
+`project_routes()` reads Django's resolver (the Ninja API included, one row per operation and
+method), so the list cannot drift from the code. `ROUTES` is the registry: for each route, which
+object kinds its path and query parameters name, what a write needs, and whether it is open to
+anonymous callers or personal to the caller. A route missing from `ROUTES` fails
+`test_every_route_has_an_entry_in_the_matrix_registry`, so nobody adds an unchecked route.
+
+The admin site's generated model routes are covered as a family (`admin_family`): a new
+ModelAdmin is checked without an entry, a hand-written admin view is not.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from fugong.core.access import Action
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PAGE_METHODS = ("GET", "POST")  # every page is asked both ways: a POST-only view must say 405, not fail
+# A work-order move needs some action beyond viewing; which one depends on the move and the role.
+ANY_WRITE = (Action.CHANGE, Action.REPORT, Action.HANDLE)
+INTAKE = (Action.REPORT, Action.CHANGE)  # the enterprise's side, or staff taking it by phone
+
+# Path parameter name → the kind of object it names (tests/support/world.py holds one of each
+# kind per side). Query parameters are named per route in `Entry.query`.
+PATH_KINDS = {
+    "uscc": "enterprise",
+    "report_id": "report",
+    "problem_id": "problem",
+    "plan_id": "plan",
+    "job_id": "job",
+    "token_id": "token",
+    "attachment_id": "attachment",
+    "code": "region",
+    "notification_id": "notification",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern and one HTTP method it answers (pages: GET and POST)."""
+
+    pattern: str  # as the resolver spells it, e.g. "enterprises/<str:uscc>/"
+    method: str
+    params: tuple[str, ...]  # path parameter names, in order
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.pattern}" if self.is_api else self.pattern
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.pattern.startswith("admin/")
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in READ_METHODS
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How the matrix fills and judges one route (or, for a page, both its methods).
+
+    public: anonymous callers are served (no login redirect or 401 expected).
+    own: the route works on the caller's own things (password, tokens page, inbox); a write is
+        not judged by region scope.
+    query: query parameter → object kind the page is about, sent in the "side" variants (an
+        object out of scope → 404).
+    filters: query parameter → object kind that only narrows a list (out of scope → 404 or an
+        empty list; either way nothing of it shows).
+    body: object kinds → JSON body of an API write, given the side's objects (schema-valid, so
+        that scope, not validation, decides an out-of-scope or read-only call).
+    action: what a write needs on the route's objects: any one of these actions.
+    form: a page whose GET is the form of a write (its GET is judged like the POST).
+    fresh_client: the request ends the session (logout): use a client of its own.
+    """
+
+    public: bool = False
+    own: bool = False
+    query: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    action: tuple[str, ...] = (Action.CHANGE,)
+    form: bool = False
+    fresh_client: bool = False
+    note: str = ""
+
+
+def _report_body(s: Any) -> dict[str, Any]:
+    return {
+        "enterprise": s.enterprise.uscc,
+        "date": s.day.isoformat(),
+        "resumed": True,
+        "baseline_headcount": s.enterprise.baseline_headcount,
+        "reported_back": 10,
+        "isolated": 0,
+        "on_duty": 10,
+        "capacity_pct": 20,
+        "confirm": ["jump_reported_back", "jump_on_duty", "jump_capacity_pct"],
+    }
+
+
+def _problem_body(s: Any) -> dict[str, Any]:
+    return {"enterprise": s.enterprise.uscc, "category": "物流运输不畅", "title": "矩阵测试", "description": "矩阵测试"}
+
+
+def _plan_body(s: Any) -> dict[str, Any]:
+    return {"title": "矩阵测试任务", "owner_region": s.region, "start_date": "2020-02-01"}
+
+
+def _enterprise_body(s: Any) -> dict[str, Any]:
+    return {"contact_name": "矩阵测试"}
+
+
+def _new_enterprise_body(s: Any) -> dict[str, Any]:
+    return {"uscc": s.spare_uscc, "name": "矩阵测试新企业有限公司", "region": s.region}
+
+
+PLAN_AND_REGION = {"plan": "plan", "region": "region"}
+
+ROUTES: dict[str, Entry] = {
+    # accounts
+    "": Entry(own=True),
+    "login/": Entry(public=True, own=True),
+    "logout/": Entry(public=True, own=True, fresh_client=True),
+    "password/": Entry(own=True),
+    "tokens/": Entry(own=True),
+    "tokens/<int:token_id>/revoke/": Entry(),
+    # regions and enterprises
+    "regions/<str:code>/": Entry(),
+    "enterprises/": Entry(filters={"region": "region"}),
+    "enterprises/new/": Entry(form=True),
+    "enterprises/import/": Entry(form=True),
+    "enterprises/<str:uscc>/": Entry(),
+    "enterprises/<str:uscc>/edit/": Entry(form=True),
+    # jobs (a person's own: others get 404)
+    "jobs/<int:job_id>/": Entry(),
+    "jobs/<int:job_id>/result.xlsx": Entry(),
+    # dispatch
+    "dispatch/board/": Entry(query=PLAN_AND_REGION),
+    "dispatch/board/remind/": Entry(query=PLAN_AND_REGION),
+    "dispatch/dashboard/": Entry(query=PLAN_AND_REGION),
+    "dispatch/brief/": Entry(query=PLAN_AND_REGION),
+    "dispatch/brief.docx": Entry(query=PLAN_AND_REGION),
+    "dispatch/export.xlsx": Entry(query=PLAN_AND_REGION),
+    "dispatch/template.xlsx": Entry(query=PLAN_AND_REGION),
+    "dispatch/import/": Entry(query=PLAN_AND_REGION, form=True),
+    "dispatch/e/<str:uscc>/": Entry(action=(Action.REPORT,)),
+    "dispatch/e/<str:uscc>/report/": Entry(action=(Action.REPORT,), form=True),
+    "dispatch/reports/<int:report_id>/": Entry(),
+    "dispatch/plans/": Entry(),
+    "dispatch/plans/new/": Entry(form=True),
+    "dispatch/plans/<int:plan_id>/": Entry(),
+    "dispatch/plans/<int:plan_id>/edit/": Entry(form=True),
+    "dispatch/plans/<int:plan_id>/unlock/": Entry(),
+    # notifications (the caller's own)
+    "notifications/": Entry(own=True),
+    "notifications/read/": Entry(own=True),
+    "notifications/<int:notification_id>/open/": Entry(),
+    "notifications/settings/": Entry(own=True),
+    # problems
+    "problems/": Entry(filters={"region": "region"}),
+    "problems/new/": Entry(query={"enterprise": "enterprise"}, action=INTAKE, form=True),
+    "problems/scorecard/": Entry(query={"region": "region"}),
+    "problems/<int:problem_id>/": Entry(),
+    "problems/<int:problem_id>/act/": Entry(action=ANY_WRITE),
+    "problems/<int:problem_id>/attach/": Entry(action=ANY_WRITE),
+    "problems/<int:problem_id>/files/<int:attachment_id>/": Entry(),
+    # API
+    "GET api/v1/": Entry(public=True, note="Ninja's root: 404 JSON for everyone"),
+    "GET api/v1/openapi.json": Entry(public=True),
+    "GET api/v1/docs": Entry(public=True),
+    "POST api/v1/auth/token": Entry(public=True, own=True, body=lambda s: {"username": "nobody", "password": "x"}),
+    "GET api/v1/auth/tokens": Entry(own=True),
+    "DELETE api/v1/auth/tokens/<token_id>": Entry(),
+    "GET api/v1/regions/<code>": Entry(),
+    "GET api/v1/regions/<code>/children": Entry(),
+    "GET api/v1/enterprises": Entry(filters={"region": "region"}),
+    "POST api/v1/enterprises": Entry(body=_new_enterprise_body, note="the region in the body decides"),
+    "GET api/v1/enterprises/<uscc>": Entry(),
+    "PATCH api/v1/enterprises/<uscc>": Entry(body=_enterprise_body),
+    "GET api/v1/plans": Entry(),
+    "POST api/v1/plans": Entry(body=_plan_body, note="the owner region in the body decides"),
+    "GET api/v1/plans/<plan_id>": Entry(),
+    "GET api/v1/plans/<plan_id>/completeness": Entry(query={"region": "region"}),
+    "POST api/v1/reports": Entry(body=_report_body, action=(Action.REPORT,)),
+    "GET api/v1/reports": Entry(filters={"enterprise": "enterprise", "plan": "plan"}),
+    "GET api/v1/reports/<report_id>": Entry(),
+    "GET api/v1/stats/resumption": Entry(query=PLAN_AND_REGION),
+    "GET api/v1/notifications": Entry(own=True),
+    "GET api/v1/notifications/unread": Entry(own=True),
+    "POST api/v1/notifications/read": Entry(own=True, body=lambda s: {"ids": []}),
+    "POST api/v1/problems": Entry(body=_problem_body, action=INTAKE),
+    "GET api/v1/problems": Entry(filters={"region": "region"}),
+    "GET api/v1/problems/<problem_id>": Entry(),
+    "POST api/v1/problems/<problem_id>/transitions": Entry(body=lambda s: {"action": "sign"}, action=ANY_WRITE),
+}
+
+# Body-named objects of API writes: which kinds the body refers to (for the scope verdict).
+BODY_KINDS: dict[str, tuple[str, ...]] = {
+    "POST api/v1/enterprises": ("region",),
+    "PATCH api/v1/enterprises/<uscc>": (),
+    "POST api/v1/plans": ("region",),
+    "POST api/v1/reports": ("enterprise",),
+    "POST api/v1/problems": ("enterprise",),
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern), p
+
+
+def _ninja_methods(callback: Any) -> list[str] | None:
+    """The methods of a Ninja path view (its wrapper closes over the PathView), else None."""
+    if not inspect.isfunction(callback):  # the docs and schema views are partials
+        return None
+    path_view = inspect.getclosurevars(callback).nonlocals.get("self")
+    operations = getattr(path_view, "operations", None)
+    if operations is None:
+        return None
+    return sorted({m.upper() for op in operations for m in op.methods})
+
+
+def project_routes() -> list[Route]:
+    """Every (pattern, method) the project answers, deduplicated (Ninja lists a path per operation)."""
+    seen: set[tuple[str, str]] = set()
+    routes = []
+    for pattern, p in _walk(get_resolver().url_patterns):
+        methods = _ninja_methods(p.callback) if pattern.startswith("api/") else None
+        if methods is None:
+            methods = ["GET"] if pattern.startswith("api/") else list(PAGE_METHODS)
+        for method in methods:
+            if (pattern, method) in seen:
+                continue
+            seen.add((pattern, method))
+            routes.append(Route(pattern, method, tuple(route_params(pattern))))
+    return routes
+
+
+def route_params(pattern: str) -> list[str]:
+    """Parameter names of a pattern string ("<int:plan_id>" or Ninja's "<plan_id>")."""
+    names = []
+    for part in pattern.split("<")[1:]:
+        inner = part.split(">", 1)[0]
+        names.append(inner.split(":")[-1])
+    return names
+
+
+def admin_family(pattern: str) -> type | None:
+    """The model whose ModelAdmin generated this admin route, or None for any other admin route."""
+    for model in admin.site._registry:
+        base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        if pattern.startswith(base):
+            return model
+    return None
+
+
+ADMIN_SITE_ROUTES = {
+    "admin/",
+    "admin/login/",
+    "admin/logout/",
+    "admin/password_change/",
+    "admin/password_change/done/",
+    "admin/autocomplete/",
+    "admin/jsi18n/",
+    "admin/r/<path:content_type_id>/<path:object_id>/",
+    "admin/(?P<url>.*)$",
+}
+
+
+def is_admin_app_index(pattern: str) -> bool:
+    return pattern.startswith("admin/^(?P<app_label>")
+
+
+def unregistered(routes: list[Route]) -> list[str]:
+    """Routes the registry does not cover (a new page or operation needs an entry)."""
+    missing = []
+    for r in routes:
+        if r.is_admin:
+            if r.pattern in ADMIN_SITE_ROUTES or is_admin_app_index(r.pattern) or admin_family(r.pattern):
+                continue
+            missing.append(r.key)
+        elif r.key not in ROUTES:
+            missing.append(r.key)
+    return sorted(set(missing))
+
+
+def stale(routes: list[Route]) -> list[str]:
+    """Registry entries whose route is gone (renamed or removed): the registry must follow."""
+    keys = {r.key for r in routes}
+    return sorted(set(ROUTES) - keys)

@@ -1,0 +1,168 @@
+"""Two sides of the persona × route matrix: one of each kind of object in 长春 and in 吉林市.
+
+Each side holds an enterprise, its report, a problem with an attachment, a plan owned by the
+city, a job and an API token of the city's dispatcher. Whether a persona may see or change a side's
+object is asked of the access layer (`fugong/core/access.py` and each model's `scope_q`): the
+matrix checks that every route applies it, while tests/test_permissions.py pins the rule itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from fugong.accounts.actions import do_create_token
+from fugong.accounts.models import ApiToken, Department
+from fugong.core import jobs
+from fugong.core.access import Action, scope_for
+from fugong.core.models import Job
+from fugong.dispatch.actions import check_submit_report
+from fugong.dispatch.models import Plan, Report
+from fugong.enterprises.models import Enterprise
+from fugong.notify.models import Notification
+from fugong.problems.actions import check_create_problem, do_transition
+from fugong.problems.attachments import do_attach
+from fugong.problems.models import Attachment, Problem
+from fugong.regions.models import Region
+from tests.conftest import World, uscc
+
+DAY = datetime.date(2020, 2, 17)  # a Monday, a working day
+NOW = datetime.datetime(2020, 2, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+WRITE_ACTIONS = (Action.CHANGE, Action.REPORT, Action.HANDLE, Action.MANAGE)
+
+
+@dataclass
+class Side:
+    """One region's objects, by kind."""
+
+    label: str
+    region: str  # a region code
+    enterprise: Enterprise
+    report: Report
+    problem: Problem
+    attachment: Attachment
+    plan: Plan
+    job: Job
+    token: ApiToken
+    notification: Notification
+    spare_uscc: str  # for creating an enterprise in the side's region
+    day: datetime.date = DAY
+
+    def obj(self, kind: str) -> Any:
+        return self.region_obj if kind == "region" else getattr(self, kind)
+
+    @property
+    def region_obj(self) -> Region:
+        return Region.objects.get(code=self.region)
+
+    def value(self, kind: str) -> str:
+        """How the object is written in a URL."""
+        if kind == "region":
+            return self.region
+        if kind == "enterprise":
+            return self.enterprise.uscc
+        return str(self.obj(kind).pk)
+
+    def secrets(self) -> dict[str, tuple[str, ...]]:
+        """Texts that only those who may see the object may read, by kind."""
+        return {
+            "enterprise": (self.enterprise.name, self.enterprise.uscc),
+            "plan": (self.plan.title,),
+            "problem": (self.problem.title,),
+            "attachment": (self.attachment.name,),
+            "notification": (self.notification.title,),
+        }
+
+
+def build_sides(world: World) -> list[Side]:
+    department = Department.objects.get(name="长春市商务局")
+    cc_plan = Plan.objects.create(title="长春市矩阵核查日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1))
+    jl_plan = Plan.objects.create(title="吉林市矩阵核查日调度", owner_region_id="220200", start_date=datetime.date(2020, 2, 1))
+    cc = _side(world, "长春", "220100", "nanguan", "reporter", "changchun", cc_plan, "南关矩阵诉求原料断供", 901)
+    jl = _side(world, "吉林市", "220200", "changyi", "jilin", "jilin", jl_plan, "昌邑矩阵诉求蒸汽短缺", 902)
+    # dispatched to 长春市商务局, so that the handler persona works on 长春's problem
+    do_transition(world.user("changchun"), cc.problem.pk, "dispatch", {"department": department.pk}, now=NOW)
+    cc.problem.refresh_from_db()
+    return [cc, jl]
+
+
+def _side(
+    world: World,
+    label: str,
+    region: str,
+    key: str,
+    raiser: str,
+    dispatcher: str,
+    plan: Plan,
+    problem_title: str,
+    serial: int,
+) -> Side:
+    enterprise = world.enterprise(key)
+    raw = {
+        "resumed": True,
+        "baseline_headcount": enterprise.baseline_headcount,
+        "reported_back": 30,
+        "isolated": 2,
+        "on_duty": 25,
+        "capacity_pct": 40,
+    }
+    report = check_submit_report(
+        world.user(dispatcher), enterprise, DAY, raw, channel="api", now=NOW, confirm=["jump_reported_back"]
+    ).report
+    problem = check_create_problem(
+        world.user(raiser),
+        enterprise,
+        {"category": "物流运输不畅", "title": problem_title, "description": "矩阵核查", "confirm": ["duplicate"]},
+        now=NOW,
+    )
+    pdf = SimpleUploadedFile(f"{label}现场照片说明.pdf", PDF, content_type="application/pdf")
+    (attachment,) = do_attach(world.user(raiser), problem, [pdf], now=NOW)
+    job = jobs.enqueue("enterprise_import", user=world.user(dispatcher), payload={"filename": "x.csv"}, data=b"")
+    token, _ = do_create_token(world.user(dispatcher), f"{label}矩阵令牌", channel="api")
+    notification = Notification.objects.create(
+        user=world.user(dispatcher), title=f"{label}矩阵核查消息", body="矩阵核查", url="/"
+    )
+    return Side(
+        label=label,
+        region=region,
+        enterprise=enterprise,
+        report=report,
+        problem=problem,
+        attachment=attachment,
+        plan=plan,
+        job=job,
+        token=token,
+        notification=notification,
+        spare_uscc=uscc(region[:4] + "02", serial),
+    )
+
+
+def sees(user: Any, kind: str, obj: Any, actions: Iterable[str] = (Action.VIEW,)) -> bool:
+    """Whether the access layer lets `user` reach `obj` for any of `actions`."""
+    if user is None:
+        return False
+    if kind in ("token", "notification"):  # a person's own
+        return bool(obj.user_id == user.pk)
+    if kind == "attachment":
+        return sees(user, "problem", obj.problem, actions)
+    model: Any = {
+        "enterprise": Enterprise,
+        "report": Report,
+        "problem": Problem,
+        "plan": Plan,
+        "job": Job,
+        "region": Region,
+    }[kind]
+    return any(model.objects.visible_to(user, a).filter(pk=obj.pk).exists() for a in actions)
+
+
+def allows_anywhere(user: Any, actions: Iterable[str]) -> bool:
+    """For writes not tied to one object: whether the role grants any of `actions` somewhere."""
+    scope = scope_for(user)
+    return any(scope.allows(a) for a in actions)
