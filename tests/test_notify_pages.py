@@ -25,13 +25,15 @@ def two_for_the_reporter(world: World) -> None:
     do_notify(None, [(user.pk, Notice(Topic.SLA, "【黄灯预警】工单1", ""))])
 
 
-def test_the_badge_counts_unread_messages_and_reading_the_inbox_clears_it(world: World) -> None:
+def test_the_badge_counts_unread_messages_until_they_are_marked_read(world: World) -> None:
     two_for_the_reporter(world)
     client = world.client("reporter")
     home = client.get("/dispatch/plans/").content.decode()
     assert '<span class="badge">2</span>' in home
     inbox = client.get("/notifications/").content.decode()
     assert "请报送02月17日复工情况" in inbox and "[填报提醒]" in inbox
+    assert '<span class="badge">2</span>' in client.get("/dispatch/plans/").content.decode()  # a GET reads
+    client.post("/notifications/read/")  # 全部标为已读 (tests/test_notify_inbox.py)
     assert '<span class="badge">' not in client.get("/dispatch/plans/").content.decode()
 
 

@@ -24,7 +24,8 @@ from fugong.core.bulk import AnyOf
 from fugong.core.cells import CellError, parse_time
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel as AuditChannel
-from fugong.notify.models import Channel, Claim, Delivery, Notification, Preference, Topic
+from fugong.notify.awaiting import MANUAL_GAP, Awaits, awaited_rows, recently_reminded, store_awaited
+from fugong.notify.models import AwaitedReport, Channel, Claim, Delivery, Notification, Preference, Topic
 
 # Without a preference of their own, users get these topics by SMS or e-mail as well (when the
 # channel is set up and they have a phone or an address): reminders reach a factory clerk's
@@ -40,6 +41,7 @@ class Notice:
     body: str
     url: str = ""
     key: str = ""  # scheduled notices: the same key never reaches the same user twice
+    awaits: Awaits | None = None  # a reminder: the enterprises whose report makes it done (needs a key)
 
 
 def personal_channels() -> dict[str, Channel]:
@@ -103,11 +105,13 @@ def notify_slice(
     }
     preferences = {p.user_id: p for p in Preference.objects.filter(AnyOf(F("user_id"), users))}
     existing = already_sent({n.key for _, n in pairs if n.key}, users)
-    inbox, outbox = [], []
+    inbox, outbox, awaited = [], [], []
     for user_id, notice in pairs:
         if (notice.key and (user_id, notice.key) in existing) or user_id not in users:
             continue
         existing.add((user_id, notice.key))
+        if notice.awaits is not None and notice.key:
+            awaited += awaited_rows(user_id, notice.key[: FIELD_LIMITS["key"]], notice.awaits, now)
         inbox.append(
             Notification(
                 user_id=user_id,
@@ -122,6 +126,7 @@ def notify_slice(
     # ignore_conflicts: a second runner that got past its claim still writes each key once
     Notification.objects.bulk_create(inbox, batch_size=1000, ignore_conflicts=True)
     Delivery.objects.bulk_create(outbox, batch_size=1000, ignore_conflicts=True)
+    store_awaited(awaited)
     return len(inbox)
 
 
@@ -175,28 +180,117 @@ def do_broadcast(
 def do_notify_enterprises(
     sender: Any, enterprise_ids: Iterable[int], *, title: str, body_for: Any, url_for: Any, channel: str
 ) -> int:
-    """A dispatcher's reminder to the reporters and liaisons of each enterprise; returns how many
-    messages were sent. `body_for(enterprise)` and `url_for(enterprise)` build each message
-    (plain functions, never a format string that user-written text could reach into)."""
+    """Superseded by do_remind_manually (one message per person, no repeats); kept only until
+    every caller has moved to it."""
     memberships = Membership.objects.filter(
         enterprise_id__in=list(enterprise_ids), role__in=[Role.REPORTER, Role.LIAISON], active=True
     ).select_related("enterprise")
-    sent = do_notify(
-        sender,
-        [
-            (m.user_id, Notice(Topic.MANUAL, title, body_for(m.enterprise), url_for(m.enterprise)))
-            for m in memberships
-        ],
+    notices = [
+        (m.user_id, Notice(Topic.MANUAL, title, body_for(m.enterprise), url_for(m.enterprise))) for m in memberships
+    ]
+    sent = do_notify(sender, notices)
+    audit.record(
+        actor=sender, channel=channel, action="notify.remind", object_type="notification", object_key=str(sent), note=title
     )
+    return sent
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An enterprise a dispatcher asks to report: its id, name and report form."""
+
+    pk: int
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ManualRound:
+    reminded: list[int]  # enterprise ids reminded now
+    held_back: dict[int, datetime.datetime]  # enterprise id → its manual reminder within MANUAL_GAP
+    sent: int  # messages: one per person, whatever the number of their enterprises
+
+
+@transaction.atomic
+def do_remind_manually(
+    sender: Any,
+    enterprises: list[Overdue],
+    *,
+    plan_id: int,
+    plan_title: str,
+    period: tuple[datetime.date, datetime.date],
+    day: datetime.date,
+    deadline: datetime.datetime,
+    channel: str,
+    now: datetime.datetime | None = None,
+) -> ManualRound:
+    """A dispatcher's 提醒 to the reporters and liaisons of enterprises that have not reported.
+
+    One manual reminder per enterprise per plan period within MANUAL_GAP (repeated clicks leave
+    the recently reminded out), and one message per person per click listing their enterprises
+    (a liaison of 17 gets one list, not 17). Each message waits for its enterprises' reports."""
+    now = now or timezone.now()
+    start, end = period
+    held = recently_reminded(plan_id, start, [e.pk for e in enterprises], now)
+    # two dispatchers clicking at once: the second insert of a half-hour's claim waits and fails
+    window = int(now.timestamp() // MANUAL_GAP.total_seconds())
+    due = [
+        e for e in enterprises if e.pk not in held and do_claim(f"manual:{plan_id}:{start}:{e.pk}:{window}")
+    ]
+    for e in enterprises:
+        if e.pk not in held and e not in due:
+            held[e.pk] = now
+    by_pk = {e.pk: e for e in due}
+    people: dict[int, list[Overdue]] = {}
+    for user_id, enterprise_id in (
+        Membership.objects.filter(
+            enterprise_id__in=list(by_pk),
+            role__in=[Role.REPORTER, Role.LIAISON],
+            active=True,
+            user__is_active=True,
+        )
+        .order_by("user_id", "enterprise_id")
+        .values_list("user_id", "enterprise_id")
+        .distinct()
+    ):
+        people.setdefault(user_id, []).append(by_pk[enterprise_id])
+    key = f"manual:{plan_id}:{start}:{now:%Y%m%d%H%M%S%f}"
+    notices = [
+        (
+            user_id,
+            manual_notice(
+                listed, plan_title, day, deadline, key, Awaits(plan_id, start, end, tuple(e.pk for e in listed), True)
+            ),
+        )
+        for user_id, listed in people.items()
+    ]
+    sent = do_notify(sender, notices, now=now)
     audit.record(
         actor=sender,
         channel=channel,
         action="notify.remind",
         object_type="notification",
         object_key=str(sent),
-        note=title,
+        note=f"提醒{len(due)}户未报企业，发送{sent}条",
     )
-    return sent
+    return ManualRound([e.pk for e in due], held, sent)
+
+
+def manual_notice(
+    listed: list[Overdue], plan_title: str, day: datetime.date, deadline: datetime.datetime, key: str, awaits: Awaits
+) -> Notice:
+    when = f"{timezone.localtime(deadline):%m月%d日%H:%M}"
+    if len(listed) == 1:
+        e = listed[0]
+        body = f"“{plan_title}”要求于{when}前报送，{e.name}尚未报送。"
+        return Notice(Topic.MANUAL, f"请尽快报送{day:%m月%d日}复工情况", body, e.url, key, awaits)
+    names = sorted(e.name for e in listed)
+    shown = "、".join(names[:MANUAL_NAMES]) + (f"等{len(names)}户" if len(names) > MANUAL_NAMES else "")
+    body = f"“{plan_title}”要求于{when}前报送，以下{len(listed)}户企业尚未报送：{shown}。请提醒或代为填报。"
+    return Notice(Topic.MANUAL, f"{len(listed)}户企业尚未报送{day:%m月%d日}复工情况", body, "", key, awaits)
+
+
+MANUAL_NAMES = 20  # a list names this many enterprises, then "等N户" (as the scheduled rounds do)
 
 
 def do_mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
@@ -271,6 +365,7 @@ def do_purge_notices(day: datetime.date) -> int:
     now = timezone.now()
     removed = Delivery.objects.filter(status=Delivery.Status.SENT, sent_at__lt=now - KEEP_SENT).delete()[0]
     removed += Notification.objects.filter(read_at__lt=now - KEEP_READ).delete()[0]
+    removed += AwaitedReport.objects.filter(sent_at__lt=now - KEEP_READ).delete()[0]
     # a reminder round is only ever due on its own day, so its claim can go after a month; an SLA
     # warning's claim stays (an order breached long ago is still breached and must not be re-warned)
     old = Claim.objects.filter(at__lt=now - KEEP_CLAIMS).exclude(key__startswith="sla:")

@@ -7,8 +7,10 @@ failure). Failures are retried with exponential backoff and given up after MAX_A
 reason kept on the row for the administrator. A row is held back, not attempted, while its
 user's quiet hours last or while its channel has used up its per-minute allowance.
 
-Rows are claimed and recorded a batch at a time: one row per transaction cost two commits and
-half a dozen queries per SMS (≈9 ms, against 0.5 ms for the HTTP post itself).
+Rows are claimed a batch at a time: one row per transaction cost two commits and half a dozen
+queries per SMS (≈9 ms, against 0.5 ms for the HTTP post itself). Each outcome is recorded
+right after its own post, by one UPDATE on the row's key (its own autocommit): recording the
+batch at its end made a worker killed mid-batch send the whole batch's posts again.
 """
 
 from __future__ import annotations
@@ -141,7 +143,6 @@ def deliver_one(now: datetime.datetime | None = None) -> bool:
     claimed = claim(now or timezone.now())
     if claimed is None:
         return False
-    sent = []
     for row in claimed:
         try:
             send(row)
@@ -151,12 +152,16 @@ def deliver_one(now: datetime.datetime | None = None) -> bool:
             log.exception("delivery %s failed", row.pk)
             record_failure(row, "内部错误，已记录日志", now)
         else:
-            sent.append(row.pk)
-    if sent:
-        Delivery.objects.filter(AnyOf(F("pk"), sent)).update(
-            status=Delivery.Status.SENT, sent_at=now or timezone.now(), last_error=""
-        )
+            record_sent(row, now)
     return True
+
+
+def record_sent(row: Delivery, now: datetime.datetime | None) -> None:
+    """Right after its own post, in its own commit (one UPDATE by key): a worker killed
+    mid-batch leaves at most the row it was posting to be sent again, not the whole batch."""
+    Delivery.objects.filter(pk=row.pk).update(
+        status=Delivery.Status.SENT, sent_at=now or timezone.now(), last_error=""
+    )
 
 
 def record_failure(row: Delivery, reason: str, now: datetime.datetime | None) -> None:

@@ -41,6 +41,8 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # a reminder whose every enterprise has reported since: shown as 已报送, and read
+    done_at = models.DateTimeField("已报送", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -52,6 +54,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AwaitedReport(models.Model):
+    """One enterprise a reminder (manual or automatic) asks to report, for one plan's period.
+
+    The board reads the latest of these to show "已提醒 14:05", a dispatcher's second click reads
+    them to hold back a repeat, and a report arriving marks them done (and the notice, once all
+    its enterprises have reported). Plain ids, not foreign keys: notify imports no other app."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)  # the notification's key: (user, key) is the notice
+    enterprise_id = models.BigIntegerField()
+    plan_id = models.BigIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    manual = models.BooleanField(default=False)  # a dispatcher's 提醒, not a scheduled round
+    sent_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["enterprise_id", "period_start"], name="awaited_open"),
+            models.Index(fields=["plan_id", "period_start", "enterprise_id"], name="awaited_plan"),
+            models.Index(fields=["key"], name="awaited_key"),
+        ]
+        verbose_name = verbose_name_plural = "待报送提醒"
+
+    def __str__(self) -> str:
+        return f"{self.key}·{self.enterprise_id}"
 
 
 class Channel(models.Model):

@@ -2,7 +2,8 @@
 
 At each of a plan's reminder times on a reporting day (its deadline day for a weekly plan):
 - each enterprise that has not reported: its reporters get a reminder, its liaisons one list
-  of the enterprises they look after that are still missing;
+  of the enterprises they look after that are still missing (each waits for those reports and
+  is shown as 已报送 once they have come, see awaiting.py);
 - each dispatcher in the plan's area (and the group robots of those regions) gets the progress
   of their region: "长春市：已报412/450，未报38户".
 After the deadline, once: liaisons get the list of their enterprises that did not report, and
@@ -32,6 +33,7 @@ from fugong.dispatch.models import Cadence, Plan
 from fugong.dispatch.periods import Period, is_reporting_day, period_of
 from fugong.dispatch.selection import plan_enterprises
 from fugong.notify.actions import Notice, do_broadcast, do_claim, do_notify
+from fugong.notify.awaiting import Awaits
 from fugong.notify.models import Channel, Claim, Topic
 from fugong.regions.models import Region
 
@@ -93,6 +95,7 @@ def send_round(plan: Plan, day: datetime.date, period: Period, slot: str, now: d
                     f"“{plan.title}”：{names[m.enterprise_id]}尚未报送，截止时间{deadline}。",
                     report_url(usccs[m.enterprise_id], day),
                     f"{key}:{m.enterprise_id}",
+                    Awaits(plan.pk, period.start, period.end, (m.enterprise_id,)),
                 ),
             )
         )
@@ -101,8 +104,9 @@ def send_round(plan: Plan, day: datetime.date, period: Period, slot: str, now: d
         body = (
             f"您联系的{len(ids)}户企业尚未报送“{plan.title}”（截止{deadline}）：{listed}。请提醒或代为填报。"
         )
+        awaits = Awaits(plan.pk, period.start, period.end, tuple(ids))
         notices.append(
-            (user_id, Notice(Topic.REMINDER, f"{len(ids)}户企业尚未报送", body, "", f"{key}:liaison"))
+            (user_id, Notice(Topic.REMINDER, f"{len(ids)}户企业尚未报送", body, "", f"{key}:liaison", awaits))
         )
     do_notify(None, notices, now=now)
     send_progress(plan, day, now, f"截至{slot}", f"{key}:progress", now)

@@ -1,4 +1,5 @@
-"""Pages: the user's notifications (reading them marks them read) and their notice settings."""
+"""Pages: the user's notifications (marked read by a POST: a button, or opening one) and their
+notice settings."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import me
-from fugong.core.errors import DomainError
+from fugong.core.errors import DomainError, NotFound
 from fugong.core.models import Channel as AuditChannel
 from fugong.notify.actions import (
     DEFAULT_EMAIL_TOPICS,
@@ -23,9 +26,36 @@ from fugong.notify.models import Channel, Notification, Preference, Topic
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = list(Notification.objects.filter(user=me(request))[:100])
-    do_mark_read(me(request), [n.pk for n in items])
+    """The inbox. Reading it changes nothing (a GET never does; a prefetch or a crawler must not
+    clear the badge): messages are marked read by the buttons below, each a POST."""
+    items = list(Notification.objects.filter(user=me(request))[:SHOWN])
     return render(request, "notify/list.html", {"items": items})
+
+
+SHOWN = 100
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    """"标为已读" on one message (id=…) or "全部标为已读" (no id)."""
+    ids = [int(i) for i in request.POST.getlist("id")[:SHOWN] if i.isdigit()]
+    marked = do_mark_read(me(request), ids or None)
+    if not ids:
+        messages.success(request, f"已将{marked}条消息标为已读" if marked else "没有未读消息")
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """"去处理": marks the message read and goes where it points (a page of this site only)."""
+    notification = Notification.objects.filter(user=me(request), pk=notification_id).first()
+    if notification is None:
+        raise NotFound("消息不存在或不是发给您的")
+    do_mark_read(me(request), [notification.pk])
+    here = url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()})
+    return redirect(notification.url) if notification.url and here else redirect("notifications")
 
 
 @login_required

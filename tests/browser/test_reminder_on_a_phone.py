@@ -34,7 +34,7 @@ def test_a_reminder_leads_a_reporter_from_the_badge_to_the_form(
     assert "长春南关汽车零部件有限公司尚未报送" in message.inner_text()
     assert "[填报提醒]" in message.inner_text()
     phone.screenshot(path=str(Path(settings.VAR_DIR) / "mobile-reminder.png"), full_page=True)
-    message.get_by_role("link", name="去处理").click()
+    message.get_by_role("button", name="去处理").click()  # a POST: it marks the message read
     assert phone.url.endswith(f"/dispatch/e/{scene['enterprise'].uscc}/report/?date={today}")
     assert phone.get_by_label("实际上岗").is_visible()
     assert phone.locator("a", has_text="消息").locator(".badge").count() == 0  # read
