@@ -113,6 +113,11 @@ def intake_raw(post: QueryDict, *, staff: bool) -> dict[str, Any]:
     return raw
 
 
+# The single-valued fields of the move forms (templates/problems/_move_form.html); "assists" is
+# the one select of many.
+MOVE_FIELDS = ("note", "department", "days", "rating", "resolved", "master", "assist_days", "insist")
+
+
 def transition_params(post: QueryDict) -> dict[str, Any]:
     """A move's parameters from its small form; absent fields are left out, as the API does."""
     params: dict[str, Any] = {"note": post.get("note", "")}

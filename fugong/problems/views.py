@@ -98,6 +98,8 @@ def intake_enterprise(request: HttpRequest) -> Enterprise | None:
 def render_intake(
     request: HttpRequest, enterprise: Enterprise, raw: dict[str, Any], error: DomainError | None = None
 ) -> HttpResponse:
+    """The intake form, blank or (after a refusal) with every typed value; a browser cannot be
+    given back chosen files, so the message says to choose them again."""
     staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
     context = {
         "e": enterprise,
@@ -109,6 +111,7 @@ def render_intake(
         "categories": forms.categories(),
         "urgencies": Urgency.choices,
         "max_files": MAX_FILES,
+        "files_dropped": error is not None and bool(request.FILES.getlist("files")),
     }
     return render(request, "problems/new.html", context, status=error.status if error else 200)
 
@@ -171,6 +174,8 @@ def render_detail(
         "row": problem_row(problem, now),
         "error": error,
         "posted": posted,
+        "sent": sent_values(request) if error else {},
+        "files_dropped": error is not None and bool(request.FILES.getlist("files")),
         "moves": [(name, flow.MOVES[name]) for name in allowed],
         "close_waits": flow.close_waits(request.user, problem, now),
         "rating_due": flow.rating_due(problem) if problem.status == Status.RATING else None,
@@ -182,6 +187,13 @@ def render_detail(
         "max_files": MAX_FILES,
     }
     return render(request, "problems/detail.html", context, status=error.status if error else 200)
+
+
+def sent_values(request: HttpRequest) -> dict[str, Any]:
+    """What the refused move's form held, to fill it again (its select of many as a list)."""
+    values: dict[str, Any] = {k: request.POST.get(k, "") for k in forms.MOVE_FIELDS}
+    values["assists"] = request.POST.getlist("assists")
+    return values
 
 
 @login_required
