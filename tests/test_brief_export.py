@@ -37,8 +37,8 @@ def test_api_brief_and_spreadsheets_give_the_same_figures(world: World, plan: Pl
         f"在册员工{api['baseline_headcount']}人，已报到{api['reported_back']}人（其中报到后隔离{api['isolated']}人），实际到岗{api['on_duty']}人"
         in text
     )
-    assert "到岗率（按已复工企业）58.3%" in text  # 350 ÷ 600
-    assert "产能恢复率57.4%" in text  # (55×480 + 80×50) ÷ 530
+    assert "已复工企业在册员工600人、实际到岗350人，到岗率（已复工企业）58.3%" in text  # 350 ÷ 600
+    assert "产能恢复率（已复工企业加权）57.4%" in text  # (55×480 + 80×50) ÷ 530
 
     path = tmp_path / "r.xlsx"
     export.by_region(path, plan, D, province, world.user("province"))
@@ -52,7 +52,7 @@ def test_api_brief_and_spreadsheets_give_the_same_figures(world: World, plan: Pl
         api["isolated"],
         api["on_duty"],
     ]
-    assert totals[4] == 50.0 and totals[9] == 58.3
+    assert totals[4] == 50.0 and totals[9] == 36.5 and totals[12] == 58.3  # 350 ÷ 960, 350 ÷ 600
 
     path = tmp_path / "e.xlsx"
     rows = export.by_enterprise(path, plan, D, province, world.user("province"))
@@ -79,7 +79,7 @@ def test_the_spreadsheet_has_the_official_two_row_header_frozen_and_a4_landscape
     export.by_enterprise(path, plan, D, Region.objects.get(code="220100"), world.user("changchun"))
     grid = sheet_rows(path.read_bytes())
     assert grid[0][0] == f"{plan.title}调度表" and grid[1][0] == "填报单位：长春市"
-    assert grid[2][6] == "员工情况（人）" and grid[3][6:10] == ["在册", "报到", "隔离", "上岗"]
+    assert grid[2][6] == "员工情况（人）" and grid[3][6:10] == ["在册", "报到", "隔离", "到岗"]
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert '<mergeCell ref="G3:J3"/>' in xml and '<mergeCell ref="B3:B4"/>' in xml
     assert 'state="frozen"' in xml and 'orientation="landscape"' in xml and 'paperSize="9"' in xml
@@ -89,7 +89,7 @@ def test_the_brief_uses_the_plans_attendance_variant(world: World, plan: Plan) -
     scenario(world)
     plan.attendance_basis = "all"
     text = brief.build(plan, D, Region.objects.get(code="220000"), world.user("province")).text()
-    assert "到岗率（按全部纳入企业）36.5%" in text  # 350 ÷ 960
+    assert "到岗率（全部企业）36.5%" in text  # 350 ÷ 960
 
 
 def test_the_pages_download_a_brief_and_a_sheet_within_scope(world: World, plan: Plan) -> None:

@@ -1,6 +1,6 @@
 """The official-form spreadsheet (调度表): the form attached to the province's notice (seed 000).
 
-Title, 填报单位 and date lines, two-row merged headers (员工情况 over 在册/报到/隔离/上岗), one
+Title, 填报单位 and date lines, two-row merged headers (员工情况 over 在册/报到/隔离/到岗), one
 row per enterprise — its carried-forward status with that day's text answers — or one row per
 child region, a totals row, frozen headers and A4 landscape printing. XlsxWriter writes in
 constant-memory mode straight to a file, so a province-sized sheet does not sit in memory.
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from fugong.core import sheets
 from fugong.dispatch import figures
+from fugong.dispatch.brief import ATTENDANCE_ALL, ATTENDANCE_RESUMED, CAPACITY, points
 from fugong.dispatch.fields import MEASURES, PROBLEM_TAGS
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import period_of
@@ -33,7 +34,7 @@ ENTERPRISE_COLUMNS = [
     ("在册", 8),
     ("报到", 8),
     ("隔离", 8),
-    ("上岗", 8),
+    ("到岗", 8),
     ("实际产能恢复比例(%)", 11),
     ("防疫措施落实", 24),
     ("突出问题", 28),
@@ -49,16 +50,27 @@ REGION_COLUMNS = [
     ("在册", 10),
     ("报到", 10),
     ("隔离", 10),
-    ("上岗", 10),
-    ("到岗率(%)", 10),
-    ("产能恢复率(%)", 12),
+    ("到岗", 10),
+    (ATTENDANCE_ALL + "(%)", 12),
+    ("在册", 10),
+    ("到岗", 10),
+    (ATTENDANCE_RESUMED + "(%)", 12),
+    (CAPACITY + "(%)", 14),
     ("数据非当日", 10),
 ]
+STAFF = "员工情况（人）"
 STAFF_FIRST = 6  # the first of the four columns under 员工情况 in the per-enterprise layout
+# Column groups under a merged heading: (first column, heading, number of columns). In the
+# summary each 到岗率 follows the two numbers it divides: 到岗 ÷ 在册 of all enterprises, then
+# of the resumed ones only.
+ENTERPRISE_GROUPS = [(STAFF_FIRST, STAFF, 4)]
+REGION_GROUPS = [(5, STAFF, 4), (10, "其中已复工企业（人）", 2)]
 
 
 def percent_points(rate: Decimal | None) -> float | None:
-    return None if rate is None else float((rate * 100).quantize(Decimal("0.1")))
+    """Rounded half-up to 0.1 point like the brief and the pages, so they print the same figure."""
+    value = points(rate)
+    return None if value is None else float(value)
 
 
 class Sheet:
@@ -71,7 +83,7 @@ class Sheet:
         unit: str,
         day: datetime.date,
         columns: list[tuple[str, int]],
-        staff_at: int,
+        groups: list[tuple[int, str, int]],
     ) -> None:
         self.book = sheets.workbook(path, constant_memory=True)
         self.sheet = self.book.add_worksheet("调度表")
@@ -99,7 +111,7 @@ class Sheet:
         sheets.merge_text(self.sheet, 0, 0, 0, last, title, self.title)
         sheets.write_cell(self.sheet, 1, 0, f"填报单位：{unit}")
         sheets.write_cell(self.sheet, 1, last - 2, f"日期：{day:%Y年%m月%d日}")
-        self.write_two_row_header(staff_at)
+        self.write_two_row_header(groups)
         self.sheet.freeze_panes(4, 2)
         self.sheet.set_landscape()
         self.sheet.set_paper(9)  # A4
@@ -108,22 +120,21 @@ class Sheet:
         self.sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
         self.row = 4
 
-    def write_two_row_header(self, staff_at: int) -> None:
-        """Rows 3–4: each column's name merged over both rows, 员工情况 over its four columns.
+    def write_two_row_header(self, groups: list[tuple[int, str, int]]) -> None:
+        """Rows 3–4: each column's name merged over both rows, a group's heading over its columns.
 
         In constant-memory mode a row is flushed as soon as a later row is written, so both
         header rows are written cell by cell in row order and the merged areas are then
         recorded with XlsxWriter's merge list (what merge_range does after writing).
         """
-        staff = range(staff_at, staff_at + 4)
+        heading = {first: title for first, title, _ in groups}
+        grouped = {col for first, _, count in groups for col in range(first, first + count)}
         for col, (name, _) in enumerate(self.columns):
-            self.sheet.write_string(
-                2, col, "员工情况（人）" if col == staff_at else ("" if col in staff else name), self.head
-            )
+            self.sheet.write_string(2, col, heading.get(col, "" if col in grouped else name), self.head)
         for col, (name, _) in enumerate(self.columns):
-            self.sheet.write_string(3, col, name if col in staff else "", self.head)
-        merges = [(2, col, 3, col) for col in range(len(self.columns)) if col not in staff]
-        for area in [*merges, (2, staff_at, 2, staff_at + 3)]:
+            self.sheet.write_string(3, col, name if col in grouped else "", self.head)
+        merges = [(2, col, 3, col) for col in range(len(self.columns)) if col not in grouped]
+        for area in [*merges, *((2, first, 2, first + count - 1) for first, _, count in groups)]:
             self.sheet.merge.append(list(area))
 
     def write(self, values: list[Any], formats: list[Any]) -> None:
@@ -160,7 +171,7 @@ def by_enterprise(path: Path, plan: Plan, day: datetime.date, region: Region, us
         )
     }
     deadline = period_of(plan, day).deadline
-    sheet = Sheet(path, f"{plan.title}调度表", region.name, day, ENTERPRISE_COLUMNS, STAFF_FIRST)
+    sheet = Sheet(path, f"{plan.title}调度表", region.name, day, ENTERPRISE_COLUMNS, ENTERPRISE_GROUPS)
     cells = [sheet.cell] * 6 + [sheet.number] * 4 + [sheet.rate] + [sheet.cell] * 4
     total = figures.Figures()
     for number, s in enumerate(statuses, start=1):
@@ -232,18 +243,13 @@ def report_state(
 def by_region(path: Path, plan: Plan, day: datetime.date, region: Region, user: Any) -> int:
     """One row per child region with the rates; returns the number of region rows."""
     result = figures.resumption(plan, day, region, "region", user)
-    sheet = Sheet(path, f"{plan.title}调度汇总表", region.name, day, REGION_COLUMNS, 5)
-    cells = (
-        [sheet.cell, sheet.cell, sheet.number, sheet.number, sheet.rate]
-        + [sheet.number] * 4
-        + [sheet.rate, sheet.rate, sheet.number]
-    )
+    sheet = Sheet(path, f"{plan.title}调度汇总表", region.name, day, REGION_COLUMNS, REGION_GROUPS)
+    kinds = "ttnnrnnnnrnnrrn"  # text, number or rate, column by column
+    cells = [{"t": sheet.cell, "n": sheet.number, "r": sheet.rate}[k] for k in kinds]
+    totals = [{"t": sheet.total, "n": sheet.total, "r": sheet.total_rate}[k] for k in kinds]
     for number, f in enumerate(result.rows, start=1):
         sheet.write(region_values(number, f), cells)
-    sheet.write(
-        region_values("合计", result.total),
-        [sheet.total] * 4 + [sheet.total_rate] + [sheet.total] * 4 + [sheet.total_rate] * 2 + [sheet.total],
-    )
+    sheet.write(region_values("合计", result.total), totals)
     sheet.close()
     return len(result.rows)
 
@@ -259,6 +265,9 @@ def region_values(number: Any, f: figures.Figures) -> list[Any]:
         f.reported_back,
         f.isolated,
         f.on_duty,
+        percent_points(f.attendance_rate_all),
+        f.baseline_headcount_resumed,
+        f.on_duty_resumed,
         percent_points(f.attendance_rate),
         percent_points(f.capacity_recovery_rate),
         f.stale,
