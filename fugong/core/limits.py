@@ -8,6 +8,7 @@ the limit) instead of tying a worker up; the same bounds appear in the OpenAPI d
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -19,6 +20,7 @@ NAME_CHARS = 200  # names, codes, titles, labels
 TEXT_CHARS = 5000  # descriptions, notes, suggestions: a page of text
 ITEMS = 1000  # ids in one request (mark read, nominations): more than any page shows
 TAGS = 100  # tags, measures, choices picked from a short list
+NUMBER_CHARS = 30  # a decimal written as a string
 DB_INT = 2**63 - 1  # the largest id a bigint column holds
 PAGES = 100_000  # a page beyond this is not a page anyone reads (and its offset stays a bigint)
 
@@ -77,6 +79,19 @@ def bound_json(value: Any) -> Any:
         raise too_long("内容", TEXT_CHARS * 4, size, "个字符")
     return value
 
+
+def bound_number_text(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > NUMBER_CHARS:
+        raise too_long("数字", NUMBER_CHARS, len(value), "位")
+    return value
+
+
+# A decimal as JSON allows it: a number, or a string of digits (bounded; the action checks the range).
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(bound_number_text),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": NUMBER_CHARS}]}),
+]
 
 JsonObject = Annotated[dict[str, Any], BeforeValidator(bound_json)]
 JsonList = Annotated[list[dict[str, Any]], Field(max_length=TAGS), BeforeValidator(bound_json)]

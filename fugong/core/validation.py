@@ -6,7 +6,7 @@ from typing import Any
 
 SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
 # how pydantic names the member of a union that failed ("str", "list[str]", "constrained-str"…)
-TYPE_TAGS = {"str", "int", "float", "bool", "decimal", "date", "datetime", "none", "list", "dict"}
+TYPE_TAGS = {"str", "int", "float", "bool", "decimal", "none"}
 
 
 def is_type_tag(part: Any) -> bool:

@@ -68,7 +68,7 @@ class PlanIn(Schema):
     start_date: RawValue = None
     end_date: RawValue = None
     report_on_rest_days: bool | None = None
-    attendance_basis: str | None = None
+    attendance_basis: Name | None = None
     lock_after_days: int | None = None
     selector: JsonObject | None = None
     extra_fields: JsonList | None = None

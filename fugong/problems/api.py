@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -14,7 +13,7 @@ from ninja.pagination import paginate
 
 from fugong.core.access import Action, access_object
 from fugong.core.errors import BadRequest
-from fugong.core.limits import TAGS, Id, Name, Pages, Text
+from fugong.core.limits import TAGS, Amount, Id, Name, Pages, Text
 from fugong.enterprises.models import Enterprise
 from fugong.problems import clocks, flow
 from fugong.problems.actions import check_create_problem, do_transition
@@ -164,9 +163,9 @@ class TransitionIn(Schema):
     note: Text = ""
     department: Id | None = None  # dispatch / escalate to a task force
     assists: Annotated[list[Id], Field(max_length=TAGS)] = []
-    assist_days: Decimal | None = None  # the supporting units' own limit, in working days
+    assist_days: Amount | None = None  # the supporting units' own limit, in working days
     insist: bool = False
-    days: Decimal | None = None  # request_extension, in working days
+    days: Amount | None = None  # request_extension, in working days
     rating: Name | None = None  # rate: satisfied | basic | unsatisfied
     resolved: bool | None = None
     master: Id | None = None  # merge
