@@ -97,7 +97,7 @@ def test_the_head_names_the_issuer_and_number_and_the_end_the_signature_and_date
     texts = [p.text for p in document.paragraphs if p.text]
     issuer, number, title = texts[:3]
     assert issuer == "吉林省复工复产工作专班" and number == "吉复工调〔2020〕17号"  # 17th day since 2月1日
-    assert title == f"{plan.title}调度日报"
+    assert title == "全省外贸企业开复工情况日调度日报"  # the plan title ends with 调度: no 调度调度
     head = document.paragraphs[[p.text for p in document.paragraphs].index(issuer)]
     assert head.runs[0].font.color.rgb == (0xFF, 0, 0)
     assert head.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
@@ -208,3 +208,14 @@ def test_a_brief_made_before_the_deadline_says_when_it_was_made(world: World, pl
     assert made(world, plan, now=noon).paragraphs()[0].startswith("截至2月17日12时，")
     late = timezone.make_aware(datetime.datetime(2020, 2, 17, 18, 5))
     assert made(world, plan, now=late).paragraphs()[0].startswith("截至2月17日16时，")
+
+
+def test_the_dashboard_labels_its_attendance_rate_with_the_basis(world: World, plan: Plan) -> None:
+    scenario(world)
+    url = f"/dispatch/dashboard/?plan={plan.pk}&date={D}"
+    page = world.client("province").get(url).content.decode()
+    assert "58.3%</b>到岗率（已复工企业）" in page
+    plan.attendance_basis = "all"
+    plan.save()
+    page = world.client("province").get(url).content.decode()
+    assert '36.5%</b>到岗率（全部企业） <span class="hint">350/960人</span>' in page

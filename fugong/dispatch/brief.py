@@ -17,7 +17,7 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from fugong.dispatch import figures
 from fugong.dispatch import official_docx as doc
@@ -136,7 +136,8 @@ class Brief:
 
     @property
     def title(self) -> str:
-        return f"{self.plan.title}调度日报"
+        """全省外贸企业开复工情况日调度 → …日调度日报, not …调度调度日报."""
+        return f"{self.plan.title}{'日报' if self.plan.title.endswith('调度') else '调度日报'}"
 
     def text(self) -> str:
         return "\n".join([f"调度日报——{self.plan.title}（{self.day:%Y年%m月%d日}）", *self.paragraphs()])
@@ -306,14 +307,22 @@ def docx_bytes(brief: Brief) -> bytes:
     return buffer.getvalue()
 
 
+FIRST_COLUMN_MM = 22
+
+
 def write_table(document: Any, brief: Brief) -> None:
     table = document.add_table(rows=1, cols=len(TABLE_HEADERS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = [Mm(FIRST_COLUMN_MM)] + [
+        Mm((doc.TYPE_WIDTH_MM - FIRST_COLUMN_MM) / (len(TABLE_HEADERS) - 1))
+    ] * (len(TABLE_HEADERS) - 1)
     rows = [TABLE_HEADERS, *(table_row(f, brief) for f in [*brief.today.rows, brief.today.total])]
     for index, values in enumerate(rows):
         cells = table.rows[0].cells if index == 0 else table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
+        for cell, value, width in zip(cells, values, widths, strict=True):
+            cell.width = width
             p = cell.paragraphs[0]
             doc.off_grid(p)
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY

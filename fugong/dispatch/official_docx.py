@@ -33,8 +33,8 @@ FALLBACKS = {TITLE_FONT: "华文中宋", BODY_FONT: "仿宋", HEADING_FONT: "Sim
 SIZE_2 = Pt(22)  # 二号
 SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
-SIZE_TABLE = Pt(10.5)  # 五号: the table's eleven columns fit the 156 mm type width
-TABLE_LINE = Pt(15)
+SIZE_TABLE = Pt(9)  # 小五: the table's eleven columns fit the 156 mm type width
+TABLE_LINE = Pt(13)
 ISSUER_MAX_PT = 36  # 发文机关标志 (7.2.3): red 小标宋, larger than the title, on one line
 RED = RGBColor(0xFF, 0x00, 0x00)
 
@@ -102,6 +102,8 @@ def set_up_styles(document: Any) -> None:
     for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(script), BODY_FONT)
     fonts.set(qn("w:hint"), "eastAsia")
+    for size in ("w:sz", "w:szCs"):  # the grid's character pitch is reckoned from the default size
+        defaults.find(qn(size)).set(qn("w:val"), str(int(SIZE_3.pt * 2)))
     language = defaults.find(qn("w:lang"))
     language.set(qn("w:val"), "en-US")
     language.set(qn("w:eastAsia"), "zh-CN")
