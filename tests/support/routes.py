@@ -13,7 +13,7 @@ ModelAdmin is checked without an entry, a hand-written admin view is not.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from fugong.core.access import Action
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PAGE_METHODS = ("GET", "POST")  # every page is asked both ways: a POST-only view must say 405, not fail
+PAGE_METHODS = ("GET", "POST")  # every page is asked both ways: a GET-only view must not fail on a POST
 # A work-order move needs some action beyond viewing; which one depends on the move and the role.
 ANY_WRITE = (Action.CHANGE, Action.REPORT, Action.HANDLE)
 INTAKE = (Action.REPORT, Action.CHANGE)  # the enterprise's side, or staff taking it by phone
@@ -75,34 +75,49 @@ class Entry:
     public: anonymous callers are served (no login redirect or 401 expected).
     own: the route works on the caller's own things (password, tokens page, inbox); a write is
         not judged by region scope.
-    query: query parameter → object kind the page is about, sent in the "side" variants (an
-        object out of scope → 404).
-    filters: query parameter → object kind that only narrows a list (out of scope → 404 or an
-        empty list; either way nothing of it shows).
-    body: object kinds → JSON body of an API write, given the side's objects (schema-valid, so
-        that scope, not validation, decides an out-of-scope or read-only call).
+    writes: for a page: "" (GET and POST only read), "post" (a POST writes), "form" (the GET
+        is the form of a write too). An API operation writes unless it is a GET.
+    query / data: query-string / POST-form parameter → object kind it names (sent in the
+        "side" variants). Out of scope → 404, or the very answer a nonexistent object gets
+        (the figures pages fall back to the user's defaults and say so).
+    filters: query parameter → object kind that only narrows a list (nothing of it may show).
+    extra_query / extra_data: fixed parameters the route needs (a date).
+    body: JSON body of an API write, made from the values of one side (`values.value(kind)`),
+        schema-valid so that scope, not validation, decides an out-of-scope or read-only call;
+        `body_kinds` are the object kinds it names.
     action: what a write needs on the route's objects: any one of these actions.
-    form: a page whose GET is the form of a write (its GET is judged like the POST).
+    anywhere: the write's authority is the role's, not per named object (the import page: its
+        plan and region only choose the sheet; each row is checked against the caller's scope).
+    chooser: without its objects the page only offers a choice (of enterprise): not a write.
     fresh_client: the request ends the session (logout): use a client of its own.
     """
 
     public: bool = False
     own: bool = False
+    writes: str = ""
     query: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
     filters: dict[str, str] = field(default_factory=dict)
-    body: Any = None
+    extra_query: dict[str, str] = field(default_factory=dict)
+    extra_data: dict[str, str] = field(default_factory=dict)
+    body: Callable[[Any], dict[str, Any]] | None = None
+    body_kinds: tuple[str, ...] = ()
     action: tuple[str, ...] = (Action.CHANGE,)
-    form: bool = False
+    anywhere: bool = False
+    chooser: bool = False
     fresh_client: bool = False
     note: str = ""
 
 
-def _report_body(s: Any) -> dict[str, Any]:
+DAY = "2020-02-17"
+ON_DAY = {"date": DAY}
+
+
+def _report_body(v: Any) -> dict[str, Any]:
     return {
-        "enterprise": s.enterprise.uscc,
-        "date": s.day.isoformat(),
+        "enterprise": v.value("enterprise"),
+        "date": DAY,
         "resumed": True,
-        "baseline_headcount": s.enterprise.baseline_headcount,
         "reported_back": 10,
         "isolated": 0,
         "on_duty": 10,
@@ -111,109 +126,103 @@ def _report_body(s: Any) -> dict[str, Any]:
     }
 
 
-def _problem_body(s: Any) -> dict[str, Any]:
-    return {"enterprise": s.enterprise.uscc, "category": "物流运输不畅", "title": "矩阵测试", "description": "矩阵测试"}
+def _problem_body(v: Any) -> dict[str, Any]:
+    return {"enterprise": v.value("enterprise"), "category": "物流运输不畅", "title": "矩阵测试", "description": "矩阵测试"}
 
 
-def _plan_body(s: Any) -> dict[str, Any]:
-    return {"title": "矩阵测试任务", "owner_region": s.region, "start_date": "2020-02-01"}
+def _plan_body(v: Any) -> dict[str, Any]:
+    return {"title": "矩阵测试任务", "owner_region": v.value("region"), "start_date": "2020-02-01"}
 
 
-def _enterprise_body(s: Any) -> dict[str, Any]:
-    return {"contact_name": "矩阵测试"}
-
-
-def _new_enterprise_body(s: Any) -> dict[str, Any]:
-    return {"uscc": s.spare_uscc, "name": "矩阵测试新企业有限公司", "region": s.region}
+def _new_enterprise_body(v: Any) -> dict[str, Any]:
+    return {"uscc": v.value("new_uscc"), "name": "矩阵测试新企业有限公司", "region": v.value("region")}
 
 
 PLAN_AND_REGION = {"plan": "plan", "region": "region"}
+FIGURES = Entry(query=PLAN_AND_REGION, extra_query=ON_DAY)
 
 ROUTES: dict[str, Entry] = {
+    "favicon.ico": Entry(public=True),
     # accounts
     "": Entry(own=True),
-    "login/": Entry(public=True, own=True),
-    "logout/": Entry(public=True, own=True, fresh_client=True),
-    "password/": Entry(own=True),
-    "tokens/": Entry(own=True),
-    "tokens/<int:token_id>/revoke/": Entry(),
+    "login/": Entry(public=True, own=True, writes="post"),
+    "logout/": Entry(public=True, own=True, writes="post", fresh_client=True),
+    "password/": Entry(own=True, writes="post"),
+    "tokens/": Entry(own=True, writes="post"),
+    "tokens/<int:token_id>/revoke/": Entry(writes="post"),
     # regions and enterprises
     "regions/<str:code>/": Entry(),
     "enterprises/": Entry(filters={"region": "region"}),
-    "enterprises/new/": Entry(form=True),
-    "enterprises/import/": Entry(form=True),
+    "enterprises/new/": Entry(writes="form"),
+    "enterprises/import/": Entry(writes="form"),
     "enterprises/<str:uscc>/": Entry(),
-    "enterprises/<str:uscc>/edit/": Entry(form=True),
+    "enterprises/<str:uscc>/edit/": Entry(writes="form"),
     # jobs (a person's own: others get 404)
     "jobs/<int:job_id>/": Entry(),
     "jobs/<int:job_id>/result.xlsx": Entry(),
     # dispatch
-    "dispatch/board/": Entry(query=PLAN_AND_REGION),
-    "dispatch/board/remind/": Entry(query=PLAN_AND_REGION),
-    "dispatch/dashboard/": Entry(query=PLAN_AND_REGION),
-    "dispatch/brief/": Entry(query=PLAN_AND_REGION),
-    "dispatch/brief.docx": Entry(query=PLAN_AND_REGION),
-    "dispatch/export.xlsx": Entry(query=PLAN_AND_REGION),
-    "dispatch/template.xlsx": Entry(query=PLAN_AND_REGION),
-    "dispatch/import/": Entry(query=PLAN_AND_REGION, form=True),
-    "dispatch/e/<str:uscc>/": Entry(action=(Action.REPORT,)),
-    "dispatch/e/<str:uscc>/report/": Entry(action=(Action.REPORT,), form=True),
+    "dispatch/board/": FIGURES,
+    "dispatch/board/remind/": Entry(writes="post", data=PLAN_AND_REGION, extra_data=ON_DAY),
+    "dispatch/dashboard/": FIGURES,
+    "dispatch/brief/": FIGURES,
+    "dispatch/brief.docx": FIGURES,
+    "dispatch/export.xlsx": FIGURES,
+    "dispatch/template.xlsx": FIGURES,
+    "dispatch/import/": Entry(
+        writes="form", query=PLAN_AND_REGION, extra_query=ON_DAY, action=(Action.REPORT,), anywhere=True
+    ),
+    "dispatch/baselines/": Entry(writes="form", note="the county's 在册员工 changes to accept"),
+    "dispatch/e/<str:uscc>/": Entry(),
+    "dispatch/e/<str:uscc>/report/": Entry(action=(Action.REPORT,), writes="form", extra_query=ON_DAY),
     "dispatch/reports/<int:report_id>/": Entry(),
     "dispatch/plans/": Entry(),
-    "dispatch/plans/new/": Entry(form=True),
+    "dispatch/plans/new/": Entry(writes="form"),
     "dispatch/plans/<int:plan_id>/": Entry(),
-    "dispatch/plans/<int:plan_id>/edit/": Entry(form=True),
-    "dispatch/plans/<int:plan_id>/unlock/": Entry(),
+    "dispatch/plans/<int:plan_id>/edit/": Entry(writes="form"),
+    "dispatch/plans/<int:plan_id>/unlock/": Entry(
+        writes="post", data={"enterprise": "enterprise"}, extra_data={"date": DAY, "reason": "矩阵核查"}
+    ),
     # notifications (the caller's own)
     "notifications/": Entry(own=True),
-    "notifications/read/": Entry(own=True),
-    "notifications/<int:notification_id>/open/": Entry(),
-    "notifications/settings/": Entry(own=True),
+    "notifications/read/": Entry(own=True, writes="post"),
+    "notifications/<int:notification_id>/open/": Entry(writes="post"),
+    "notifications/settings/": Entry(own=True, writes="post"),
     # problems
     "problems/": Entry(filters={"region": "region"}),
-    "problems/new/": Entry(query={"enterprise": "enterprise"}, action=INTAKE, form=True),
+    "problems/new/": Entry(query={"enterprise": "enterprise"}, action=INTAKE, writes="form", chooser=True),
     "problems/scorecard/": Entry(query={"region": "region"}),
     "problems/<int:problem_id>/": Entry(),
-    "problems/<int:problem_id>/act/": Entry(action=ANY_WRITE),
-    "problems/<int:problem_id>/attach/": Entry(action=ANY_WRITE),
+    "problems/<int:problem_id>/act/": Entry(action=ANY_WRITE, writes="post", extra_data={"action": "sign"}),
+    "problems/<int:problem_id>/attach/": Entry(action=ANY_WRITE, writes="post"),
     "problems/<int:problem_id>/files/<int:attachment_id>/": Entry(),
     # API
     "GET api/v1/": Entry(public=True, note="Ninja's root: 404 JSON for everyone"),
     "GET api/v1/openapi.json": Entry(public=True),
     "GET api/v1/docs": Entry(public=True),
-    "POST api/v1/auth/token": Entry(public=True, own=True, body=lambda s: {"username": "nobody", "password": "x"}),
+    "POST api/v1/auth/token": Entry(public=True, own=True, body=lambda v: {"username": "nobody", "password": "x"}),
     "GET api/v1/auth/tokens": Entry(own=True),
     "DELETE api/v1/auth/tokens/<token_id>": Entry(),
     "GET api/v1/regions/<code>": Entry(),
     "GET api/v1/regions/<code>/children": Entry(),
     "GET api/v1/enterprises": Entry(filters={"region": "region"}),
-    "POST api/v1/enterprises": Entry(body=_new_enterprise_body, note="the region in the body decides"),
+    "POST api/v1/enterprises": Entry(body=_new_enterprise_body, body_kinds=("region",)),
     "GET api/v1/enterprises/<uscc>": Entry(),
-    "PATCH api/v1/enterprises/<uscc>": Entry(body=_enterprise_body),
+    "PATCH api/v1/enterprises/<uscc>": Entry(body=lambda v: {"contact_name": "矩阵测试"}),
     "GET api/v1/plans": Entry(),
-    "POST api/v1/plans": Entry(body=_plan_body, note="the owner region in the body decides"),
+    "POST api/v1/plans": Entry(body=_plan_body, body_kinds=("region",)),
     "GET api/v1/plans/<plan_id>": Entry(),
-    "GET api/v1/plans/<plan_id>/completeness": Entry(query={"region": "region"}),
-    "POST api/v1/reports": Entry(body=_report_body, action=(Action.REPORT,)),
+    "GET api/v1/plans/<plan_id>/completeness": Entry(query={"region": "region"}, extra_query=ON_DAY),
+    "POST api/v1/reports": Entry(body=_report_body, body_kinds=("enterprise",), action=(Action.REPORT,)),
     "GET api/v1/reports": Entry(filters={"enterprise": "enterprise", "plan": "plan"}),
     "GET api/v1/reports/<report_id>": Entry(),
-    "GET api/v1/stats/resumption": Entry(query=PLAN_AND_REGION),
+    "GET api/v1/stats/resumption": FIGURES,
     "GET api/v1/notifications": Entry(own=True),
     "GET api/v1/notifications/unread": Entry(own=True),
-    "POST api/v1/notifications/read": Entry(own=True, body=lambda s: {"ids": []}),
-    "POST api/v1/problems": Entry(body=_problem_body, action=INTAKE),
+    "POST api/v1/notifications/read": Entry(own=True, body=lambda v: {"ids": []}),
+    "POST api/v1/problems": Entry(body=_problem_body, body_kinds=("enterprise",), action=INTAKE),
     "GET api/v1/problems": Entry(filters={"region": "region"}),
     "GET api/v1/problems/<problem_id>": Entry(),
-    "POST api/v1/problems/<problem_id>/transitions": Entry(body=lambda s: {"action": "sign"}, action=ANY_WRITE),
-}
-
-# Body-named objects of API writes: which kinds the body refers to (for the scope verdict).
-BODY_KINDS: dict[str, tuple[str, ...]] = {
-    "POST api/v1/enterprises": ("region",),
-    "PATCH api/v1/enterprises/<uscc>": (),
-    "POST api/v1/plans": ("region",),
-    "POST api/v1/reports": ("enterprise",),
-    "POST api/v1/problems": ("enterprise",),
+    "POST api/v1/problems/<problem_id>/transitions": Entry(body=lambda v: {"action": "sign"}, action=ANY_WRITE),
 }
 
 

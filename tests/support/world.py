@@ -9,6 +9,7 @@ matrix checks that every route applies it, while tests/test_permissions.py pins 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,6 @@ class Side:
     job: Job
     token: ApiToken
     notification: Notification
-    spare_uscc: str  # for creating an enterprise in the side's region
     day: datetime.date = DAY
 
     def obj(self, kind: str) -> Any:
@@ -62,7 +62,9 @@ class Side:
         return Region.objects.get(code=self.region)
 
     def value(self, kind: str) -> str:
-        """How the object is written in a URL."""
+        """How the object is written in a URL or a form ("new_uscc": one not yet registered)."""
+        if kind == "new_uscc":
+            return fresh_uscc(self.region)
         if kind == "region":
             return self.region
         if kind == "enterprise":
@@ -80,12 +82,30 @@ class Side:
         }
 
 
+_serials = itertools.count(900)
+
+
+def fresh_uscc(region: str) -> str:
+    return uscc(region[:4] + "02", next(_serials))
+
+
+class Ghost:
+    """Values that name no object at all: an out-of-scope object must be answered like these."""
+
+    label = "不存在"
+
+    def value(self, kind: str) -> str:
+        if kind == "new_uscc":
+            return fresh_uscc("220100")
+        return {"region": "999999", "enterprise": uscc("229999", 99)}.get(kind, "987654321")
+
+
 def build_sides(world: World) -> list[Side]:
     department = Department.objects.get(name="长春市商务局")
     cc_plan = Plan.objects.create(title="长春市矩阵核查日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1))
     jl_plan = Plan.objects.create(title="吉林市矩阵核查日调度", owner_region_id="220200", start_date=datetime.date(2020, 2, 1))
-    cc = _side(world, "长春", "220100", "nanguan", "reporter", "changchun", cc_plan, "南关矩阵诉求原料断供", 901)
-    jl = _side(world, "吉林市", "220200", "changyi", "jilin", "jilin", jl_plan, "昌邑矩阵诉求蒸汽短缺", 902)
+    cc = _side(world, "长春", "220100", "nanguan", "reporter", "changchun", cc_plan, "南关矩阵诉求原料断供")
+    jl = _side(world, "吉林市", "220200", "changyi", "jilin", "jilin", jl_plan, "昌邑矩阵诉求蒸汽短缺")
     # dispatched to 长春市商务局, so that the handler persona works on 长春's problem
     do_transition(world.user("changchun"), cc.problem.pk, "dispatch", {"department": department.pk}, now=NOW)
     cc.problem.refresh_from_db()
@@ -101,7 +121,6 @@ def _side(
     dispatcher: str,
     plan: Plan,
     problem_title: str,
-    serial: int,
 ) -> Side:
     enterprise = world.enterprise(key)
     raw = {
@@ -139,7 +158,6 @@ def _side(
         job=job,
         token=token,
         notification=notification,
-        spare_uscc=uscc(region[:4] + "02", serial),
     )
 
 
