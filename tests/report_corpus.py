@@ -493,10 +493,13 @@ def blank_workbook(s: Setting) -> Built:
 def unfilled_template(s: Setting) -> Built:
     # The template pre-fills code, name, region and headcount; rows with nothing else are "not
     # reported" and skipped, so a file of only such rows has nothing to import, which must be said.
+    # (吉林市's: the province's template would come with nanguan's own report of the day
+    # pre-filled, and that row is "unchanged", not blank — tests/test_report_template.py)
     from fugong.dispatch.report_template import write_template
+    from fugong.regions.models import Region
 
     buffer = io.BytesIO()
-    write_template(s.plan, s.day, s.region, s.user, buffer)
+    write_template(s.plan, s.day, Region.objects.get(code="220200"), s.user, buffer)
     return "调度填报模板.xlsx", buffer.getvalue()
 
 

@@ -17,7 +17,7 @@ from fugong.dispatch.report_import import ReportImportResult, check_import_repor
 from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Region
 from tests import sheets
-from tests.conftest import World
+from tests.conftest import ENTERPRISES, World
 from tests.test_reports import DAY, at
 
 HEADER = [
@@ -104,11 +104,12 @@ def test_titles_and_a_two_row_merged_header_as_counties_send_them(world: World, 
         ["填报单位：长春市商务局", None, None, "日期：2020年2月17日"],
         ["统一社会信用代码", "企业名称", "是否复工", "员工情况", None, None, None, "产能恢复比例（%）"],
         [None, None, None, "在册", "报到", "隔离", "上岗", None],
-        row(world, "nanguan", "√", "１,４８０", "1,300", 10, 280, "0.65"),
+        row(world, "nanguan", "√", "１,４８０", "1,300", 10, 280, "0.65"),  # registry: 1,400 (below)
         ["合计", None, None, 1480, 1300, 10, 280, None],
         ["备注：隔离人数含居家观察"],
     ]
     data = sheets.xlsx(("Sheet1", rows))
+    Enterprise.objects.filter(pk=world.enterprise("nanguan").pk).update(baseline_headcount=1400)
     result = run(world, plan, data)
     assert [o.status for o in result.outcomes] == ["imported"]
     report = Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
@@ -216,7 +217,9 @@ def test_many_rows_cost_a_few_queries_per_thousand(
     world: World, plan: Plan, django_assert_max_num_queries: Any
 ) -> None:
     keys = ["nanguan", "chaoyang", "changyi", "gongzhuling", "gaoxin"]
-    data = sheets.xlsx(("调度表", [HEADER, *(row(world, k, "否", 100, 0, 0, 0, 0) for k in keys)]))
+    data = sheets.xlsx(
+        ("调度表", [HEADER, *(row(world, k, "否", ENTERPRISES[k][2], 0, 0, 0, 0) for k in keys)])
+    )  # each its registry's 在册员工: a far one would need confirming (tests/test_baseline_changes.py)
     rollups.read(plan, DAY, Region.objects.get(code="220000"))
     with django_assert_max_num_queries(25):
         assert run(world, plan, data).written

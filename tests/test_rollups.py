@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from fugong.dispatch import figures, rollups
 from fugong.dispatch.actions import check_submit_report
-from fugong.dispatch.models import Plan, Rollup, RollupDay
+from fugong.dispatch.baselines import check_accept_baseline
+from fugong.dispatch.models import BaselineChange, Plan, Rollup, RollupDay
 from fugong.regions.models import Region
 from tests.conftest import ENTERPRISES, World
 from tests.test_reports import SHANGHAI
@@ -29,6 +30,9 @@ submission = st.fixed_dictionaries(
         "isolated": st.integers(0, 5),
         "on_duty": st.integers(0, 55),
         "capacity": st.integers(0, 120),
+        # 在册员工: near the registry's, or far from it (flagged, counted only once accepted)
+        "baseline": st.sampled_from([60, 65, 100, 1_000_000]),
+        "decision": st.sampled_from([None, None, "accept", "reject"]),  # the county, after the step
     }
 )
 
@@ -38,7 +42,7 @@ def raw(s: dict[str, Any]) -> dict[str, Any]:
     resumed = s["resumed"]
     return {
         "resumed": resumed,
-        "baseline_headcount": 60,
+        "baseline_headcount": s.get("baseline", 60),
         "reported_back": back,
         "isolated": s["isolated"],
         "on_duty": s["on_duty"] if resumed else 0,
@@ -76,6 +80,7 @@ CONFIRM = [
     "jump_on_duty",
     "jump_capacity_pct",
     "unchanged_7_days",
+    "baseline_change",
 ]
 
 
@@ -97,6 +102,10 @@ def test_incremental_rollups_equal_a_full_recomputation(
             check_submit_report(
                 province, enterprise, step["day"], raw(step), channel="api", confirm=CONFIRM, now=now
             )
+            change = BaselineChange.objects.filter(enterprise=enterprise, state="pending").first()
+            if change is not None and step["decision"]:
+                reason = "" if step["decision"] == "accept" else "请更正在册人数"
+                check_accept_baseline(province, change, accept=step["decision"] == "accept", reason=reason)
         for day in DAYS:
             for code in NODES:
                 node = Region.objects.get(code=code)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from fugong.core import audit, bulk
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
-from fugong.dispatch import rollups, self_reports
+from fugong.dispatch import baselines, rollups, self_reports, stale
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
 from fugong.dispatch.periods import lock_date, period_of
@@ -56,7 +56,7 @@ def history_values(enterprise: Enterprise, day: datetime.date, limit: int = 16) 
     return list(
         Report.objects.filter(enterprise=enterprise, date__lt=day)
         .order_by("-date")
-        .values("date", *REPORT_FIELDS)[:limit]
+        .values("date", *REPORT_FIELDS, "counted_baseline")[:limit]
     )
 
 
@@ -94,8 +94,10 @@ def check_submit_report(
     client_id: str = "",
     confirm: list[str] | tuple[str, ...] = (),
     now: datetime.datetime | None = None,
+    base_revision: int | None = None,
 ) -> Submission:
-    """`enterprise` must come from access_object(..., Action.REPORT)."""
+    """`enterprise` must come from access_object(..., Action.REPORT). `base_revision` is the
+    revision the client edited from (see `stale`): a stale one is refused, None skips the check."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     client_id = (client_id or "").strip()
@@ -129,10 +131,13 @@ def check_submit_report(
         raise PeriodLocked(
             f"{day}的填报已锁定（调度任务“{locked_by.title}”规定{locked_by.lock_after_days}天后锁定）；如需修改，请联系调度员解锁"
         )
+    # before validation: someone who edited an old version must see the new one first
+    stale.check_base_revision(Report.objects.filter(enterprise=enterprise, date=day).first(), base_revision)
     extra_specs = extra_specs_for(plans, day)
     stored, sent = self_reports.stored_for_third_party(user, enterprise, day), raw
     raw = self_reports.with_unsent_kept(raw, stored)
-    checked = check_report(raw, day, extra_specs, history_values(enterprise, day))
+    baseline = baselines.baselines_of([enterprise])[enterprise.pk]
+    checked = check_report(raw, day, extra_specs, history_values(enterprise, day), baseline)
     if not checked.errors:
         checked.warnings += self_reports.third_party_warnings(user, stored, sent, checked.values)
     raise_for_check(checked, confirm)
@@ -147,20 +152,29 @@ def check_submit_report(
         confirmed=list(confirm),
         now=now,
         plans=plans,
+        base_revision=base_revision,
     )
 
 
 def raise_for_check(checked: Checked, confirm: list[str] | tuple[str, ...]) -> None:
+    """Errors first; then the warnings not yet confirmed. Both carry every warning, split into
+    `warnings` (still to confirm) and `confirmed`, so a form that comes back shows each one with
+    the reporter's tick where it was (a refusal never drops a confirmation already given)."""
+    unconfirmed = [w.as_dict() for w in checked.warnings if w.code not in confirm]
+    confirmed = [w.as_dict() for w in checked.warnings if w.code in confirm]
     if checked.errors:
         raise ValidationFailed(
             "；".join(p.message for p in checked.errors),
-            details={"errors": [p.as_dict() for p in checked.errors]},
+            details={
+                "errors": [p.as_dict() for p in checked.errors],
+                "warnings": unconfirmed,
+                "confirmed": confirmed,
+            },
         )
-    unconfirmed = [w for w in checked.warnings if w.code not in confirm]
     if unconfirmed:
         raise ConfirmationRequired(
-            "；".join(w.message for w in unconfirmed),
-            details={"warnings": [w.as_dict() for w in unconfirmed]},
+            "；".join(w["message"] for w in unconfirmed),
+            details={"warnings": unconfirmed, "confirmed": confirmed},
         )
 
 
@@ -181,6 +195,7 @@ def do_submit_report(
     confirmed: list[str],
     now: datetime.datetime,
     plans: list[Plan] | None = None,
+    base_revision: int | None = None,
 ) -> Submission:
     values = checked.values
     plans = plans if plans is not None else plans_covering(enterprise, day)
@@ -188,8 +203,10 @@ def do_submit_report(
         with transaction.atomic():
             rollups.lock_plans(p.pk for p in plans)  # plans before rows, as every writer does
             report = Report.objects.select_for_update().filter(enterprise=enterprise, date=day).first()
+            stale.check_base_revision(report, base_revision)  # again under the lock: two tabs at once
             created = report is None
             before = {} if report is None else report.values()
+            counted_before = None if report is None else report.counted_baseline
             if report is None:
                 report = Report(enterprise=enterprise, date=day, received_at=now, revision_count=0)
             changes = audit.diff(before, values)
@@ -197,6 +214,7 @@ def do_submit_report(
                 return Submission(report, None, created=False)
             for name, value in values.items():
                 setattr(report, name, value)
+            report.counted_baseline = checked.counted_baseline
             report.updated_at = now
             report.revision_count += 1
             report.save()
@@ -215,7 +233,21 @@ def do_submit_report(
                 confirmed=confirmed,
             )
             if changes:
-                rollups.apply_submission(enterprise, day, None if created else before, values, plans)
+                rollups.apply_submission(
+                    enterprise,
+                    day,
+                    None if created else {**before, "counted_baseline": counted_before},
+                    {**values, "counted_baseline": checked.counted_baseline},
+                    plans,
+                )
+                flag = baselines.Flag(
+                    enterprise,
+                    values["baseline_headcount"],
+                    checked.counted_baseline,
+                    checked.baseline_flag,
+                    had_pending=checked.baseline_pending is not None,
+                )
+                baselines.after_submissions(user, day, [flag], now)
             do_mark_reported([enterprise.pk], day, now=now)  # its reminders: 已报送, off the badge
             return Submission(report, revision, created)
     except IntegrityError:
@@ -241,6 +273,7 @@ def do_submit_report(
             confirmed=confirmed,
             now=now,
             plans=plans,
+            base_revision=base_revision,
         )
 
 
@@ -256,6 +289,9 @@ class Accepted:
     confirmed: list[str]
     plans: list[Plan]
     changes: dict[str, list[Any]] | None = None
+    counted_baseline: int | None = None  # see fields.Checked
+    baseline_flag: bool = False
+    baseline_pending: bool = False  # a change awaited the county before this report
 
 
 def do_submit_reports(
@@ -281,7 +317,7 @@ def do_submit_reports(
     deltas = []
     for item in batch:
         report = item.existing
-        before = None if report is None else report.values()
+        before = None if report is None else {**report.values(), "counted_baseline": report.counted_baseline}
         data = {k: audit.plain(v) for k, v in item.values.items()}
         # a first report's changes are its non-empty values (what audit.diff({}, values) gives)
         if before is None:
@@ -294,6 +330,7 @@ def do_submit_reports(
                     "enterprise": item.enterprise.pk,
                     "date": day,
                     **item.values,
+                    "counted_baseline": item.counted_baseline,
                     "received_at": now,
                     "updated_at": now,
                     "revision_count": 1,
@@ -306,12 +343,14 @@ def do_submit_reports(
                 {
                     "id": report.pk,
                     **{name: item.values[name] for name in REPORT_FIELDS},
+                    "counted_baseline": item.counted_baseline,
                     "updated_at": now,
                     "revision_count": number,
                 }
             )
             revisions.append((item, number, changes, data))
-        deltas.append(rollups.Change(item.enterprise, before, item.values, item.plans))
+        after = {**item.values, "counted_baseline": item.counted_baseline}
+        deltas.append(rollups.Change(item.enterprise, before, after, item.plans))
     bulk.insert_rows(Report, first)
     bulk.update_rows(Report, changed)
     report_ids = {item.enterprise.pk: item.existing.pk for item in batch if item.existing is not None}
@@ -339,6 +378,13 @@ def do_submit_reports(
         ],
     )
     rollups.apply_submissions(day, deltas, pending)
+    flags = [
+        baselines.Flag(
+            i.enterprise, i.values["baseline_headcount"], i.counted_baseline, i.baseline_flag, i.baseline_pending
+        )
+        for i in batch
+    ]
+    baselines.after_submissions(user, day, flags, now)
     do_mark_reported([item.enterprise.pk for item in batch], day, now=now)  # their reminders: 已报送
 
 

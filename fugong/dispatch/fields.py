@@ -75,7 +75,11 @@ PROBLEM_TAGS = {
 COUNT_FIELDS = ("baseline_headcount", "reported_back", "isolated", "on_duty")
 TRACKED_FIGURES = ("reported_back", "on_duty", "capacity_pct")
 # what `warnings_for` reads of the earlier reports: a batch need not read (nor decode) the rest
-HISTORY_FIELDS = ("date", "resumed", *COUNT_FIELDS, "capacity_pct")
+HISTORY_FIELDS = ("date", "resumed", *COUNT_FIELDS, "capacity_pct", "counted_baseline")
+# A report's 在册员工 this far from the accepted baseline needs confirming and the county's
+# acceptance before the figures use it (docs/metrics.md): at least 10 people and more than 20%.
+BASELINE_MIN_PEOPLE = 10
+BASELINE_MAX_SHARE = Decimal("0.2")
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,66 @@ class Problem:
         }
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """What a report's 在册员工 is checked against: the registry's, and the one awaiting the
+    county's acceptance (an earlier report's, already flagged), if any."""
+
+    registry: int
+    pending: int | None = None
+
+
 @dataclass
 class Checked:
     values: dict[str, Any]
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # the baseline the figures count for this report while its own awaits the county (None: its own)
+    counted_baseline: int | None = None
+    baseline_flag: bool = False  # the report's 在册员工 is to be flagged to the county
+    baseline_pending: int | None = None  # the one awaiting the county before this report
+
+
+def accepted_baseline(history: Sequence[dict[str, Any]], registry: int) -> int:
+    """The baseline the figures count now: the last earlier report's counted one, else the registry's."""
+    if not history:
+        return registry
+    last = history[0]
+    counted = last.get("counted_baseline")
+    return int(counted if counted is not None else last["baseline_headcount"])
+
+
+def far_baseline(new: int, reference: int) -> bool:
+    change = abs(new - reference)
+    return change >= BASELINE_MIN_PEOPLE and change > BASELINE_MAX_SHARE * reference
+
+
+def check_baseline(checked: Checked, history: Sequence[dict[str, Any]], baseline: Baseline) -> None:
+    """A 在册员工 far from the registry's or from the accepted one is counted as the accepted one
+    until the county accepts it; a first such report needs the reporter's confirmation."""
+    new = checked.values["baseline_headcount"]
+    checked.baseline_pending = baseline.pending
+    accepted = accepted_baseline(history, baseline.registry)
+    far_from = [
+        (where, old)
+        for where, old in (("企业库登记", baseline.registry), ("上次采用", accepted))
+        if far_baseline(new, old)
+    ]
+    if not far_from:
+        return
+    checked.counted_baseline = accepted
+    if baseline.pending == new:
+        return  # already flagged and awaiting the county: nothing new to confirm
+    checked.baseline_flag = True
+    where, old = far_from[0]
+    checked.warnings.append(
+        Problem(
+            "baseline_headcount",
+            f"在册员工由{where}的{old}人变为{new}人，变化较大，请核实；确认后将报县级调度员核准，"
+            f"核准前到岗率仍按{accepted}人计算",
+            "baseline_change",
+        )
+    )
 
 
 def _choices(value: Any, options: dict[str, str], label: str) -> list[str]:
@@ -300,11 +359,16 @@ def check_report(
     day: datetime.date,
     extra_specs: Sequence[dict[str, Any]],
     history: Sequence[dict[str, Any]],
+    baseline: Baseline | None = None,
 ) -> Checked:
+    """`baseline`: the enterprise's registry and pending baselines (every writer passes them;
+    without, the 在册员工 is not checked)."""
     values, errors = parse_values(raw, extra_specs)
     if not errors:
         errors = hard_rules(values, day)
     checked = Checked(values, errors)
     if not errors:
         checked.warnings = warnings_for(values, history, day)
+        if baseline is not None:
+            check_baseline(checked, history, baseline)
     return checked

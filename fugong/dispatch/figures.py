@@ -2,7 +2,9 @@
 
 Status on day D: the enterprise's latest report dated on or before D and on or after the plan's
 start (carried forward), with its age in days. An enterprise in scope with no report yet counts
-as not resumed, with its registry headcount as baseline. Rates are exact Decimals; pages round.
+as not resumed, with its registry headcount as baseline. A report's baseline is its accepted
+one: its own 在册员工, or while that awaits the county's acceptance the one counted before
+(`Report.counted_baseline`, see baselines.py). Rates are exact Decimals; pages round.
 This module computes from the reports directly; it is the reference the incremental roll-ups
 are checked against.
 """
@@ -158,6 +160,7 @@ def statuses(plan: Plan, day: datetime.date, region: Region, user: Any = None) -
             "isolated",
             "on_duty",
             "capacity_pct",
+            "counted_baseline",
         )
     )
     reports = {r["enterprise_id"]: r for r in latest}
@@ -172,7 +175,7 @@ def status_of(e: Enterprise, report: dict[str, Any] | None, sectors: tuple[str, 
     section = ""
     if e.industry_id is not None and e.industry is not None:
         section = e.industry.code if e.industry.level == "section" else (e.industry.parent_id or "")
-    baseline = report["baseline_headcount"] if report else e.baseline_headcount
+    baseline = e.baseline_headcount if report is None else accepted_baseline(report)
     weight = e.baseline_capacity if e.baseline_capacity else Decimal(baseline)
     return Status(
         enterprise_id=e.pk,
@@ -189,6 +192,12 @@ def status_of(e: Enterprise, report: dict[str, Any] | None, sectors: tuple[str, 
         weight=Decimal(weight),
         report_date=report["date"] if report else None,
     )
+
+
+def accepted_baseline(report: dict[str, Any]) -> int:
+    """The baseline the figures count for a report: its own unless it awaits the county."""
+    counted = report.get("counted_baseline")
+    return int(report["baseline_headcount"] if counted is None else counted)
 
 
 Grouping = Callable[[Status], Iterable[str]]

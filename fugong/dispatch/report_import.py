@@ -31,8 +31,8 @@ from fugong.core.access import Action
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
 from fugong.core.uscc import normalize_uscc, uscc_problem
-from fugong.dispatch import actions, rollups, self_reports
-from fugong.dispatch.fields import HISTORY_FIELDS, LABELS, REPORT_FIELDS, check_report
+from fugong.dispatch import actions, baselines, rollups, self_reports
+from fugong.dispatch.fields import HISTORY_FIELDS, LABELS, REPORT_FIELDS, Baseline, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report
 from fugong.dispatch.periods import lock_date
 from fugong.dispatch.report_sheet import (
@@ -189,6 +189,8 @@ def check_import_reports(
         raise tables.file_error(
             "导入期间有企业通过网页或接口提交了当日填报，本次未写入任何数据；请重新导入（已提交的填报会被表中数据更新）"
         ) from None
+    if not dry_run:  # who imported which file, and what came of it (a dry run changes nothing)
+        audit.record_import(user, channel, "report.import", filename, result.summary(), plan, rows=len(rows), written=result.written)
     return result
 
 
@@ -367,6 +369,7 @@ class Importer:
         self.confirm_warnings = confirm_warnings
         self.overwrite_self_reports: bool | Collection[str] = False
         self.self_reported: dict[int, datetime.datetime] = {}  # this chunk's, see self_reports
+        self.baselines: dict[int, Baseline] = {}  # this chunk's registry and pending baselines
         self.capacity_ratios = False
         self.seen: dict[int, int] = {}  # enterprise id → the row it first appeared on
         # read once for the whole file, not joined to every enterprise: a province has a few
@@ -420,6 +423,7 @@ class Importer:
         existing_qs = rollups.nearest_reports(ids, on=self.day).order_by()
         existing = {r.enterprise_id: r for r in (existing_qs.select_for_update() if lock else existing_qs)}
         self.self_reported = self_reports.self_report_times(self.user, existing.values())
+        self.baselines = baselines.baselines_of(e for e, _ in found.values() if e is not None)
         history = self.history(ids)
         outcomes, accepted = [], []
         for number, raw in parsed:
@@ -545,7 +549,7 @@ class Importer:
         report = self.report_values(raw, enterprise, existing, outcome)
         if report is None:
             return None
-        checked = check_report(report, day, self.extra_specs(plans), history)
+        checked = check_report(report, day, self.extra_specs(plans), history, self.baselines[enterprise.pk])
         if checked.errors:
             for problem in checked.errors:
                 outcome.reject(problem.message)
@@ -581,6 +585,9 @@ class Importer:
             confirmed,
             plans,
             changes,
+            checked.counted_baseline,
+            checked.baseline_flag,
+            checked.baseline_pending is not None,
         )
 
     def may_overwrite(self, enterprise: Enterprise) -> bool:

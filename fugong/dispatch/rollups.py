@@ -339,7 +339,15 @@ def first_per_enterprise(
     return keys
 
 
-STATUS_VALUES = ("resumed", "baseline_headcount", "reported_back", "isolated", "on_duty", "capacity_pct")
+STATUS_VALUES = (
+    "resumed",
+    "baseline_headcount",
+    "reported_back",
+    "isolated",
+    "on_duty",
+    "capacity_pct",
+    "counted_baseline",  # the accepted baseline while the report's own awaits the county
+)
 
 
 def before_status(

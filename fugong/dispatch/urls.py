@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fugong.dispatch import import_views, plan_views, report_views, template_views, views
+from fugong.dispatch import baseline_views, import_views, plan_views, report_views, template_views, views
 
 urlpatterns = [
     path("board/", views.board, name="board"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("export.xlsx", report_views.export_xlsx, name="export_xlsx"),
     path("template.xlsx", template_views.report_template, name="report_template"),
     path("import/", import_views.report_import, name="report_import"),
+    path("baselines/", baseline_views.baseline_changes, name="baseline_changes"),
     path("e/<str:uscc>/", views.enterprise_home, name="enterprise_home"),
     path("e/<str:uscc>/report/", views.report_form, name="report_form"),
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
