@@ -7,7 +7,7 @@ A reminder (a dispatcher's 提醒 or a scheduled round) names the enterprises it
 - a dispatcher's repeated click within `MANUAL_GAP` leaves an enterprise out (`recently_reminded`);
 - a report arriving (dispatch calls `do_mark_reported` in the submission's transaction) marks
   them done, and a notice whose enterprises have all reported is shown as 已报送 and leaves the
-  unread badge.
+  unread badge; its SMS or e-mail not sent yet is cancelled.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fugong.core.bulk import AnyOf, insert_rows
-from fugong.notify.models import AwaitedReport, Notification
+from fugong.notify.models import AwaitedReport, Delivery, Notification
 
 # A dispatcher's manual round: at most one manual reminder per enterprise per plan period in
 # this time. Three clicks in a minute (or two dispatchers of one county) send it once; after
@@ -121,8 +121,20 @@ def mark_slice(ids: set[int], day: datetime.date, now: datetime.datetime) -> int
         )
     )
     done = touched - still
-    notices = Notification.objects.filter(AnyOf(F("key"), {key for _, key in done}), done_at__isnull=True)
+    done_keys = {key for _, key in done}
+    cancel_unsent(done, done_keys)
+    notices = Notification.objects.filter(AnyOf(F("key"), done_keys), done_at__isnull=True)
     pks = [pk for pk, user_id, key in notices.values_list("pk", "user_id", "key") if (user_id, key) in done]
     return Notification.objects.filter(AnyOf(F("pk"), set(pks))).update(
         done_at=now, read_at=Coalesce("read_at", now)
+    )
+
+
+def cancel_unsent(done: set[tuple[int, str]], keys: set[str]) -> None:
+    """A done reminder's SMS or e-mail still waiting (quiet hours, a rate limit, a retry) would
+    tell someone who has reported that they have not: it is not sent."""
+    outbox = Delivery.objects.filter(AnyOf(F("key"), keys), status=Delivery.Status.PENDING)
+    unsent = [pk for pk, user_id, key in outbox.values_list("pk", "user_id", "key") if (user_id, key) in done]
+    Delivery.objects.filter(AnyOf(F("pk"), set(unsent))).update(
+        status=Delivery.Status.CANCELLED, last_error="企业已报送，不再发送"
     )

@@ -190,6 +190,7 @@ class Delivery(models.Model):
         SENDING = "sending", "发送中"
         SENT = "sent", "已送达"
         FAILED = "failed", "发送失败"
+        CANCELLED = "cancelled", "已取消"  # a reminder whose enterprise reported before it went out
 
     channel = models.ForeignKey(
         Channel, verbose_name="渠道", on_delete=models.CASCADE, related_name="deliveries"
