@@ -41,8 +41,9 @@ def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
         "above_scale": {"true": True, "false": False}.get(post.get("selector_above_scale", "")),
         "enterprises": [c.strip() for c in post.get("selector_enterprises", "").split() if c.strip()],
     }
+    extra_text = post.get("extra_fields") or ""
     try:
-        extra = json.loads(post.get("extra_fields") or "[]")
+        extra = json.loads(extra_text or "[]")
     except json.JSONDecodeError as exc:
         extra = f"（第{exc.lineno}行第{exc.colno}列有语法错误）"
     raw: dict[str, Any] = {
@@ -57,6 +58,7 @@ def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
         active=bool(post.get("active")),
         owner_department=post.get("owner_department") or None,
     )
+    raw["extra_fields_text"] = extra_text  # shown again as typed if the form comes back
     return raw
 
 
@@ -73,7 +75,9 @@ def render_plan_form(
         "sectors": SectorTag.objects.filter(active=True),
         "tiers": [t for t in Tier.choices if t[0]],
         "departments": Department.objects.visible_to(request.user, Action.CHANGE).select_related("region"),
-        "extra_json": json.dumps(values.get("extra_fields") or [], ensure_ascii=False, indent=1),
+        "extra_json": values["extra_fields_text"]
+        if "extra_fields_text" in values
+        else json.dumps(values.get("extra_fields") or [], ensure_ascii=False, indent=1),
     }
     return render(request, "dispatch/plan_form.html", context, status=error.status if error else 200)
 

@@ -18,26 +18,25 @@ from fugong.core.access import Action, access_object, scope_for
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
-from fugong.dispatch import actions
+from fugong.dispatch import actions, defaults, stale
 from fugong.dispatch.actions import ConfirmationRequired
 from fugong.dispatch.completeness import (
     breadcrumbs,
     completeness,
-    default_node,
     missing_and_late,
     missing_enterprises,
 )
+from fugong.dispatch.defaults import EARLIEST, LATEST
 from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS
 from fugong.dispatch.forms import initial_values, raw_from_post, same_as
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
-from fugong.notify.actions import do_notify_enterprises
+from fugong.notify.actions import Overdue, do_remind_manually
+from fugong.notify.awaiting import MANUAL_GAP, last_reminded
 from fugong.notify.reminders import rounds_sent
 from fugong.regions.models import access_node
-
-EARLIEST, LATEST = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 def int_param(data: Any, name: str) -> int:
@@ -90,8 +89,28 @@ def render_report_form(
     day: datetime.date,
     values: dict[str, Any],
     error: Any = None,
+    *,
+    base_revision: int,
+    confirmed: list[str] | None = None,
 ) -> HttpResponse:
+    """The form with `values` exactly as given (typed ones after a refusal, never re-read from
+    the stored report), each warning with the reporter's tick kept, and after a stale-revision
+    refusal the stored values beside the typed ones, based on the stored revision. A tick for a
+    warning that no longer applies is dropped, never carried along unseen."""
     plans = plans_covering(enterprise, day)
+    details = error.details if isinstance(error, DomainError) else {}
+    ticked = set(confirmed or [])
+    warnings = [
+        {**w, "ticked": w.get("code") in ticked}
+        for w in [*details.get("confirmed", []), *details.get("warnings", [])]
+    ]
+    if not isinstance(error, ConfirmationRequired):  # the warnings were not looked at this time
+        shown_codes = {w.get("code") for w in warnings}
+        warnings += [
+            {"code": code, "message": f"（已勾选）{confirmation_label(code)}", "ticked": True}
+            for code in sorted(ticked - shown_codes)
+        ]
+    is_stale = isinstance(error, stale.StaleRevision)
     context = {
         "e": enterprise,
         "day": day,
@@ -102,11 +121,41 @@ def render_report_form(
         "measures": MEASURES,
         "problem_tags": PROBLEM_TAGS,
         "client_id": uuid.uuid4().hex,
-        "warnings": error.details.get("warnings", []) if isinstance(error, ConfirmationRequired) else [],
-        "field_errors": {e["field"] for e in error.details.get("errors", [])} if error else set(),
+        "warnings": warnings,
+        "field_errors": {e["field"] for e in details.get("errors", [])},
+        "base_revision": details.get("revision", base_revision) if is_stale else base_revision,
+        "stored": stale.side_by_side(values, details.get("current")) if is_stale else [],
         "last": Report.objects.filter(enterprise=enterprise, date__lt=day).order_by("-date").first(),
     }
     return render(request, "dispatch/report_form.html", context, status=error.status if error else 200)
+
+
+CONFIRMATIONS = {
+    "over_baseline": "报到人数超过在册员工",
+    "duty_plus_isolated": "实际上岗与隔离之和超过报到人数",
+    "unchanged_7_days": "已连续7天填报相同的数字",
+    "overwrite_self_report": "覆盖企业自行报送的数字",
+    "clears_stored_values": "清空已保存的内容",
+    "baseline_change": "在册员工与登记数相差较大",
+}
+
+
+def confirmation_label(code: str) -> str:
+    """What a confirmation code confirmed, for a tick kept while the warnings were not re-checked."""
+    if code.startswith("jump_"):
+        return f"{LABELS.get(code[5:], code[5:])}变化较大"
+    return CONFIRMATIONS.get(code, code)
+
+
+def posted_revision(post: Any) -> int | None:
+    """The form's base_revision; None when a page without it posts (the old one-tap button)."""
+    text = (post.get("base_revision") or "").strip()
+    if not text:
+        return None
+    try:
+        return max(int(text), 0)
+    except ValueError:
+        raise ValidationFailed(f"参数 base_revision 应为整数，现为“{text[:20]}”") from None
 
 
 @login_required
@@ -115,13 +164,22 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
     day = day_param(request)
     today_report = Report.objects.filter(enterprise=enterprise, date=day).first()
     last = Report.objects.filter(enterprise=enterprise, date__lt=day).order_by("-date").first()
+    stored_revision = today_report.revision_count if today_report else 0
     if request.method != "POST":
-        return render_report_form(request, enterprise, day, initial_values(enterprise, today_report, last))
+        return render_report_form(
+            request,
+            enterprise,
+            day,
+            initial_values(enterprise, today_report, last),
+            base_revision=stored_revision,
+        )
     plans = plans_covering(enterprise, day)
     if request.POST.get("same_as_last") and last is not None:
         raw = same_as(last, day)
     else:
         raw = raw_from_post(request.POST, plans)
+    base_revision = posted_revision(request.POST)
+    confirm = request.POST.getlist("confirm")
     try:
         result = actions.check_submit_report(
             request.user,
@@ -130,11 +188,18 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
             raw,
             channel=Channel.WEB,
             client_id=request.POST.get("client_id", ""),
-            confirm=request.POST.getlist("confirm"),
+            confirm=confirm,
+            base_revision=base_revision,
         )
     except DomainError as exc:
         return render_report_form(
-            request, enterprise, day, {**raw, "measures": raw.get("measures") or []}, exc
+            request,
+            enterprise,
+            day,
+            {**raw, "measures": raw.get("measures") or []},
+            exc,
+            base_revision=stored_revision if base_revision is None else base_revision,
+            confirmed=confirm,
         )
     messages.success(
         request,
@@ -153,27 +218,14 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "dispatch/report_detail.html", {"report": report, "revisions": revisions})
 
 
-def chosen_plan(request: HttpRequest) -> tuple[list[Plan], Plan | None]:
-    """The active plans the user may see, and the one asked for (?plan=), else the first."""
-    plans = list(
-        Plan.objects.visible_to(request.user)
-        .filter(active=True)
-        .select_related("owner_region")
-        .order_by("id")
-    )
-    wanted = request.GET.get("plan")
-    return plans, next((p for p in plans if str(p.pk) == wanted), plans[0] if plans else None)
-
-
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("region")
-    chosen_region = access_node(request.user, code) if code else None
-    plans, plan = chosen_plan(request)
+    choice = defaults.choose(request)
+    for note in choice.notes:
+        messages.warning(request, note)
+    plans, plan, day, region = choice.plans, choice.plan, choice.day, choice.region
     if plan is None:
         return render(request, "dispatch/board.html", {"plans": []})
-    day = day_param(request)
-    region = chosen_region or default_node(request.user, plan)
     if region is None:
         return render(request, "dispatch/board.html", {"plans": plans, "plan": plan, "no_region": True})
     node = completeness(plan, day, region, request.user)
@@ -190,9 +242,37 @@ def board(request: HttpRequest) -> HttpResponse:
         "period": period_of(plan, day),
         "reporting_day": is_reporting_day(plan, day),
         "rounds": rounds_sent(plan, day),
+        "missing_rows": reminded_marks(plan, day, missing),
         "can_remind": scope_for(request.user).allows(Action.CHANGE),
+        # 代报 and the fill-in template are for those who report here (not a leader or a handler)
+        "can_report": scope_for(request.user).covers_path(Action.REPORT, region.path),
+        "choice": choice,
+        "regions": choice.regions(request.user),
     }
     return render(request, "dispatch/board.html", context)
+
+
+def reminded_marks(plan: Plan, day: datetime.date, missing: list[Any]) -> list[tuple[Any, str]]:
+    """Each missing enterprise's row with "HH:MM" of its latest reminder in the period (manual or
+    scheduled, from the stored notices), or "" — the board shows "已提醒 14:05"."""
+    found = last_reminded(plan.pk, period_of(plan, day).start, [row.enterprise.pk for row in missing])
+    marks = {pk: f"{timezone.localtime(at):%H:%M}" for pk, at in found.items()}
+    return [(row, marks.get(row.enterprise.pk, "")) for row in missing]
+
+
+def say_reminded(
+    request: HttpRequest, reminded: list[int], held_back: dict[int, datetime.datetime], sent: int
+) -> None:
+    minutes = int(MANUAL_GAP.total_seconds() // 60)
+    held = ""
+    if held_back:
+        last = timezone.localtime(max(held_back.values()))
+        held = f"{len(held_back)}户在{minutes}分钟内已提醒过（最近一次{last:%H:%M}），未重复提醒"
+    if not reminded:
+        messages.info(request, held or "没有需要提醒的未报企业")
+        return
+    text = f"已提醒{len(reminded)}户未报企业，向其填报员和联络员发送消息{sent}条（每人一条）"
+    messages.success(request, f"{text}；{held}" if held else text)
 
 
 @login_required
@@ -205,17 +285,20 @@ def remind(request: HttpRequest) -> HttpResponse:
     day = day_param(request)
     missing = missing_enterprises(plan, day, region, request.user)
     wanted = request.POST.getlist("enterprise")
-    ids = list((missing.filter(uscc__in=wanted) if wanted else missing).values_list("pk", flat=True))
-    deadline = period_of(plan, day).deadline
-    sent = do_notify_enterprises(
+    chosen = missing.filter(uscc__in=wanted) if wanted else missing
+    period = period_of(plan, day)
+    done = do_remind_manually(
         request.user,
-        ids,
-        title=f"请尽快报送{day:%m月%d日}复工情况",
-        body_for=lambda e: (
-            f"“{plan.title}”要求于{timezone.localtime(deadline):%m月%d日%H:%M}前报送，{e.name}尚未报送。"
-        ),
-        url_for=lambda e: reverse("report_form", args=[e.uscc]) + f"?date={day}",
+        [
+            Overdue(pk, name, reverse("report_form", args=[uscc]) + f"?date={day}")
+            for pk, name, uscc in chosen.values_list("pk", "name", "uscc")
+        ],
+        plan_id=plan.pk,
+        plan_title=plan.title,
+        period=(period.start, period.end),
+        day=day,
+        deadline=period.deadline,
         channel=Channel.WEB,
     )
-    messages.success(request, f"已向{len(ids)}户未报企业的填报员和联络员发送提醒{sent}条")
+    say_reminded(request, done.reminded, done.held_back, done.sent)
     return redirect(f"{reverse('board')}?plan={plan.pk}&date={day}&region={region.code}")
