@@ -104,8 +104,11 @@ def test_the_pages_download_a_brief_and_a_sheet_within_scope(world: World, plan:
     assert sheet.status_code == 200 and "attachment" in sheet["Content-Disposition"]
     grid = sheet_rows(sheet.getvalue())
     assert len(grid) - 5 == 2
-    assert client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&region=220000").status_code == 404
-    assert world.client("reporter").get(f"/dispatch/brief/?plan={plan.pk}&date={D}").status_code == 404
+    # above one's scope: no sheet, but the brief page of one's own region saying why
+    above = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&region=220000")
+    assert above.status_code == 302 and above["Location"].startswith("/dispatch/brief/?")
+    reporter = world.client("reporter").get(f"/dispatch/brief/?plan={plan.pk}&date={D}").content.decode()
+    assert "您负责的是具体企业，没有可汇总的区划" in reporter
 
 
 def test_the_commands_print_the_brief_and_write_the_files(
@@ -151,12 +154,9 @@ def test_the_dashboard_shows_the_same_rates_and_respects_scope(world: World, pla
     assert data["trend"]["resumption"][-1] == 50.0 and len(data["trend"]["days"]) == 14
     assert {r["name"] for r in data["regions"]} == {"长春市", "吉林市", "长春新区"}
     assert "复工率 = 已复工企业数 ÷ 纳入调度的企业数" in response.content.decode()  # definitions on hover
-    assert (
-        world.client("changchun")
-        .get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}&region=220000")
-        .status_code
-        == 404
-    )
+    above = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}&region=220000")
+    assert above.context["region"].code == "220100"  # the city's own figures, never the province's
+    assert "“吉林省”不完全在您的管辖范围内" in above.content.decode()
     city = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
     assert city.context["region"].code == "220100" and city.context["data"]["kpis"]["enterprises"] == 2
 

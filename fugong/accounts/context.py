@@ -1,4 +1,4 @@
-"""Template context: the signed-in user's memberships and what their scope allows."""
+"""Template context: what the signed-in user's scope allows, and the pages of their header."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from fugong.core.access import Action, scope_for
 
 
 def user_scope(request: HttpRequest) -> dict[str, Any]:
+    from fugong.pages import ACCOUNT_PAGES, pages_for  # the page list gathers from every app
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -17,6 +19,6 @@ def user_scope(request: HttpRequest) -> dict[str, Any]:
     return {
         "can_change": scope.allows(Action.CHANGE),
         "can_manage": scope.allows(Action.MANAGE),
-        # Enterprise reporters and liaisons work from their enterprises, not from region pages.
-        "is_region_user": scope.everything or bool(scope.grant(Action.VIEW).paths),
+        "nav_pages": pages_for(user),
+        "account_pages": pages_for(user, ACCOUNT_PAGES),
     }

@@ -2,63 +2,82 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from fugong.core.access import access_object
-from fugong.dispatch import brief, export, export_jobs
-from fugong.dispatch.completeness import breadcrumbs, node_for
+from fugong.core import audit
+from fugong.dispatch import brief, defaults, export, export_jobs
+from fugong.dispatch.completeness import breadcrumbs
 from fugong.dispatch.dashboard import dashboard_data
+from fugong.dispatch.defaults import Choice
 from fugong.dispatch.maps import map_for
-from fugong.dispatch.models import Plan
-from fugong.dispatch.views import chosen_plan, day_param, int_param
-from fugong.regions.models import Region
 
 
-def selection(request: HttpRequest) -> tuple[Plan, datetime.date, Region]:
-    plan = access_object(
-        Plan.objects.select_related("owner_region"), request.user, pk=int_param(request.GET, "plan")
-    )
-    return plan, day_param(request), node_for(request.user, plan, request.GET.get("region"))
+def choice_for_page(request: HttpRequest) -> Choice:
+    """The page's plan, day and region (defaults where missing); what was replaced is said."""
+    choice = defaults.choose(request)
+    for note in choice.notes:
+        messages.warning(request, note)
+    return choice
+
+
+def choice_for_download(request: HttpRequest, page: str) -> Choice | HttpResponseBase:
+    """A download of exactly what was asked for; if any of it cannot be used, the page the
+    download belongs to, opened on the defaults with the reasons, rather than another file."""
+    choice = defaults.choose(request)
+    if choice.plan is None or choice.region is None or choice.notes:
+        for note in choice.notes:
+            messages.warning(request, note)
+        return redirect(f"{reverse(page)}?{choice.query()}")
+    return choice
 
 
 @login_required
 def brief_page(request: HttpRequest) -> HttpResponse:
-    plan, day, region = selection(request)
-    result = brief.build(plan, day, region, request.user)
+    choice = choice_for_page(request)
+    context: dict[str, Any] = {"choice": choice, "plan": choice.plan, "regions": choice.regions(request.user)}
+    if choice.plan is None or choice.region is None:
+        return render(request, "dispatch/brief.html", context)
+    result = brief.build(choice.plan, choice.day, choice.region, request.user)
     rows = [brief.table_row(f, result) for f in [*result.today.rows, result.today.total]]
-    context = {
-        "brief": result,
-        "headers": brief.TABLE_HEADERS,
-        "rows": rows,
-        "query": request.GET.urlencode(),
-    }
+    context |= {"brief": result, "headers": brief.TABLE_HEADERS, "rows": rows, "query": choice.query()}
     return render(request, "dispatch/brief.html", context)
 
 
 @login_required
-def brief_docx(request: HttpRequest) -> HttpResponse:
-    plan, day, region = selection(request)
+def brief_docx(request: HttpRequest) -> HttpResponseBase:
+    choice = choice_for_download(request, "brief")
+    if not isinstance(choice, Choice):
+        return choice
+    plan, day, region = choice.plan, choice.day, choice.region
+    assert plan is not None and region is not None
     data = brief.docx_bytes(brief.build(plan, day, region, request.user))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     response["Content-Disposition"] = attachment(f"调度日报-{region.name}-{day}.docx")
+    audit.record_download(request, "export.brief", plan, f"调度日报-{region.name}-{day}.docx", region=region.code, date=day)
     return response
 
 
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The official-form sheet; a big region's is written by a job (its page offers the file)."""
-    plan, day, region = selection(request)
+    choice = choice_for_download(request, "brief")
+    if not isinstance(choice, Choice):
+        return choice
+    plan, day, region = choice.plan, choice.day, choice.region
+    assert plan is not None and region is not None
     by_region = request.GET.get("by") == "region"
     if not by_region and export_jobs.is_big(plan, day, region, request.user):
         job = export_jobs.enqueue_export(request.user, plan, day, region)
@@ -73,6 +92,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     finally:
         path.unlink()  # the open handle keeps the data readable until the response is sent
     filename = export_jobs.export_filename(region, day, by_region)
+    audit.record_download(request, "export.official_sheet", plan, filename, region=region.code, date=day)
     return FileResponse(stream, as_attachment=True, filename=filename)
 
 
@@ -91,14 +111,13 @@ DEFINITIONS = {
 
 @login_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    plans, plan = chosen_plan(request)
-    if plan is None:
-        return render(request, "dispatch/dashboard.html", {"plans": []})
-    day = day_param(request)
-    region = node_for(request.user, plan, request.GET.get("region"))
+    choice = choice_for_page(request)
+    plan, day, region = choice.plan, choice.day, choice.region
+    context: dict[str, Any] = {"choice": choice, "plans": choice.plans, "regions": choice.regions(request.user)}
+    if plan is None or region is None:
+        return render(request, "dispatch/dashboard.html", context)
     attendance_key = "attendance_all" if plan.attendance_basis == "all" else "attendance_resumed"
-    context = {
-        "plans": plans,
+    context |= {
         "plan": plan,
         "day": day,
         "region": region,

@@ -6,17 +6,24 @@ import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 
+from fugong.core import audit
 from fugong.core.access import Action, require_action
+from fugong.dispatch.defaults import Choice
 from fugong.dispatch.report_template import write_template
-from fugong.dispatch.report_views import selection
+from fugong.dispatch.report_views import choice_for_download
 
 
 @login_required
-def report_template(request: HttpRequest) -> FileResponse:
-    plan, day, region = selection(request)
+def report_template(request: HttpRequest) -> HttpResponseBase:
     # A leader may see the plan but reports for no one: say so rather than send an empty sheet.
     require_action(request.user, Action.REPORT)
+    choice = choice_for_download(request, "report_import")
+    if not isinstance(choice, Choice):
+        return choice
+    plan, day, region = choice.plan, choice.day, choice.region
+    assert plan is not None and region is not None
     stream = tempfile.TemporaryFile(suffix=".xlsx")  # a province's roster need not sit in memory
     try:
         write_template(plan, day, region, request.user, stream)
@@ -24,4 +31,6 @@ def report_template(request: HttpRequest) -> FileResponse:
         stream.close()
         raise
     stream.seek(0)
-    return FileResponse(stream, as_attachment=True, filename=f"调度填报模板-{region.name}-{day}.xlsx")
+    filename = f"调度填报模板-{region.name}-{day}.xlsx"
+    audit.record_download(request, "export.template", plan, filename, region=region.code, date=day)  # the roster
+    return FileResponse(stream, as_attachment=True, filename=filename)
