@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fugong.accounts.models import ApiToken, LoginAttempt, User, hash_token
+from fugong.accounts.signals import record_failed_sign_in
 from fugong.core import audit
 from fugong.core.errors import NotFound, TooManyAttempts, Unauthorized, ValidationFailed
 
@@ -26,18 +27,25 @@ def check_login(username: str, password: str, *, ip: str | None = None) -> User:
     # out; and per address over all names, so one address cannot guess across many accounts.
     recent = LoginAttempt.objects.filter(at__gte=window_start, ip=ip)
     failures = recent.filter(username__iexact=username).count()
+    channel = audit.current().channel  # the page or the API: the request being served says
     if recent.count() >= settings.FUGONG_LOGIN_MAX_FAILURES * 4:
-        raise TooManyAttempts("此地址登录失败次数过多，已暂时限制登录，请稍后再试或联系管理员")
+        refused = TooManyAttempts("此地址登录失败次数过多，已暂时限制登录，请稍后再试或联系管理员")
+        record_failed_sign_in(username, ip, refused.message, channel, lockout=True)
+        raise refused
     if failures >= settings.FUGONG_LOGIN_MAX_FAILURES:
         minutes = settings.FUGONG_LOGIN_WINDOW_SECONDS // 60
-        raise TooManyAttempts(
+        refused = TooManyAttempts(
             f"账号“{username}”连续登录失败{failures}次，已暂时锁定，请{minutes}分钟后再试，或联系管理员重置密码"
         )
+        record_failed_sign_in(username, ip, refused.message, channel, lockout=True)
+        raise refused
     user = authenticate(username=username, password=password)
     if user is None:
         LoginAttempt.objects.create(username=username, ip=ip)
         left = settings.FUGONG_LOGIN_MAX_FAILURES - failures - 1
-        raise Unauthorized(f"用户名或密码错误，请检查后重试（再失败{left}次将暂时锁定）")
+        failed = Unauthorized(f"用户名或密码错误，请检查后重试（再失败{left}次将暂时锁定）")
+        record_failed_sign_in(username, ip, failed.message, channel)
+        raise failed
     LoginAttempt.objects.filter(username__iexact=username, ip=ip).delete()
     return user  # type: ignore[return-value]
 
@@ -86,6 +94,18 @@ def user_for_token(raw: str) -> User | None:
 
 @transaction.atomic
 def do_change_password(user: User, new_password: str, *, channel: str) -> None:
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    audit.record(actor=user, channel=channel, action="user.password_change", obj=user)
+    with audit.acting(user, channel):  # recorded by accounts.signals, like a change in the admin
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def do_revoke_tokens(by: User, token_ids: list[int], *, channel: str) -> int:
+    """An administrator revokes other people's tokens (a lost laptop, a leaver)."""
+    tokens = list(ApiToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).select_related("user"))
+    now = timezone.now()
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=by, channel=channel, action="token.revoke", obj=token, note=f"用户 {token.user.username}：{token}")
+    return len(tokens)

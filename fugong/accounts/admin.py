@@ -1,7 +1,18 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""Users, departments, roles and tokens. Every change made here reaches the audit trail through
+accounts.signals (users, memberships) or the actions (token revocation)."""
 
-from fugong.accounts.models import ApiToken, Department, LoginAttempt, Membership, User
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from fugong.accounts.actions import do_revoke_tokens
+from fugong.accounts.models import ApiToken, Department, LoginAttempt, Membership, User, me
+from fugong.core.models import Channel
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,10 +44,36 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their owner (接口令牌 page, POST /auth/token), whose raw value is shown once;
+    here an administrator sees them and revokes them, each revocation in the audit trail."""
+
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["key_hash", "prefix"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "name", "prefix"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="吊销所选令牌", permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = do_revoke_tokens(me(request), list(queryset.values_list("pk", flat=True)), channel=Channel.ADMIN)
+        messages.success(request, f"已吊销 {count} 个令牌，使用它们的程序将无法再访问")
 
 
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(admin.ModelAdmin):
+    """Failed sign-ins kept for the throttle (the audit trail keeps them for good)."""
+
     list_display = ["username", "ip", "at"]
+    search_fields = ["username", "ip"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -64,7 +64,7 @@ class Membership(models.Model):
     enterprise each (a liaison with 60 enterprises has 60 memberships).
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("角色", max_length=12, choices=Role.choices)
     region = models.ForeignKey(
         "regions.Region", verbose_name="区划", null=True, blank=True, on_delete=models.PROTECT
@@ -81,7 +81,7 @@ class Membership(models.Model):
         related_name="memberships",
     )
     active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "角色授权"
@@ -111,13 +111,13 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for the API. Only its hash is stored; the raw value is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=60)
     prefix = models.CharField("前缀", max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -130,9 +130,9 @@ class ApiToken(models.Model):
 class LoginAttempt(models.Model):
     """A failed sign-in, kept to throttle guessing (per user name, within a time window)."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "登录失败记录"

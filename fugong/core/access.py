@@ -181,12 +181,25 @@ def access_object(queryset: RestrictedQuerySet[M], user: Any, action: str = Acti
     obj = queryset.visible_to(user, action).filter(**lookup).first()
     if obj is not None:
         return obj  # one query on the common path
+    error: Forbidden | NotFound
     if action != Action.VIEW and queryset.visible_to(user, Action.VIEW).filter(**lookup).exists():
-        raise Forbidden()
-    raise NotFound()
+        error = Forbidden()
+    else:
+        error = NotFound()
+    refused(user, error, queryset.model, lookup, action)
+    raise error
 
 
 def require_action(user: Any, action: str) -> None:
     """For operations not tied to one object (e.g. creating an enterprise somewhere)."""
     if not scope_for(user).allows(action):
-        raise Forbidden(f"您的角色没有“{Action(action).label}”权限")
+        error = Forbidden(f"您的角色没有“{Action(action).label}”权限")
+        refused(user, error, None, {}, action)
+        raise error
+
+
+def refused(user: Any, error: Forbidden | NotFound, model: type[models.Model] | None, lookup: dict[str, Any], action: str) -> None:
+    """Notes the refusal for the audit trail (written when the request ends, without a query here)."""
+    from fugong.core import audit  # audit's models import this module
+
+    audit.note_refusal(user, error, model, lookup, action)

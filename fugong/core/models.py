@@ -25,16 +25,21 @@ class AuditEvent(models.Model):
     Written in the same transaction as the change itself, so history and data never disagree.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=40)
-    object_key = models.CharField(max_length=64)
-    changes = models.JSONField(default=dict, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    action = models.CharField("操作", max_length=60)  # shown through audit.ACTION_LABELS
+    object_type = models.CharField("对象类型", max_length=40)
+    object_key = models.CharField("对象编号", max_length=64)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    note = models.CharField("说明", max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_key", "at"])]
@@ -68,21 +73,26 @@ class Job(models.Model):
     title = models.CharField("名称", max_length=200, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    run_after = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField(max_length=80, blank=True)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    payload = models.JSONField(default=dict, blank=True)
-    data = models.BinaryField(null=True, blank=True)  # an uploaded file; cleared when the job ends
-    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    run_after = models.DateTimeField("计划开始", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    worker = models.CharField("执行进程", max_length=80, blank=True)
+    progress_done = models.PositiveIntegerField("已完成", default=0)
+    progress_total = models.PositiveIntegerField("总数", default=0)
+    payload = models.JSONField("参数", default=dict, blank=True)
+    data = models.BinaryField("上传文件", null=True, blank=True)  # cleared when the job ends
+    result = models.JSONField("结果", default=dict, blank=True)
     # a file the job made for its user to download (an import's sheet with a result column)
-    result_file = models.BinaryField(null=True, blank=True)
-    result_filename = models.CharField(max_length=200, blank=True)
+    result_file = models.BinaryField("结果文件", null=True, blank=True)
+    result_filename = models.CharField("结果文件名", max_length=200, blank=True)
     error = models.TextField("错误", blank=True)
 
     objects = JobQuerySet.as_manager()

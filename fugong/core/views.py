@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fugong.core import audit
 from fugong.core.access import access_object
 from fugong.core.errors import NotFound
 from fugong.core.models import Job
@@ -32,4 +33,5 @@ def job_result(request: HttpRequest, job_id: int) -> HttpResponse:
         raise NotFound("这个任务没有可下载的结果文件")
     response = HttpResponse(bytes(job.result_file), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.result_filename)}"
+    audit.record_download(request, "export.job_file", job, job.result_filename, kind=job.kind)
     return response

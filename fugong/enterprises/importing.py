@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from fugong.core import tables
+from fugong.core import audit, tables
 from fugong.core.access import Action
 from fugong.core.errors import ValidationFailed
 from fugong.enterprises.actions import Change, do_apply_changes, plan_change
@@ -147,6 +147,8 @@ def check_import_enterprises(
             progress(min(start + CHUNK, total), total)
     result = ImportResult(outcomes, dry_run=dry_run, partial=partial, sheet=sheet_name)
     if dry_run or (result.rejected and not partial):
+        if not dry_run:  # refused as a whole: still who tried what (a dry run changes nothing)
+            audit.record_import(user, channel, "enterprise.import", filename, result.summary(), rows=total, written=False)
         return result
     to_write = [c for o, c in changes if o.status != "unchanged"]
     with transaction.atomic():  # all rows or none, even if the database fails half-way
@@ -154,7 +156,8 @@ def check_import_enterprises(
             do_apply_changes(
                 user, to_write[start : start + CHUNK], channel=channel, note=f"导入文件 {filename}"
             )
-    result.written = True
+        result.written = True
+        audit.record_import(user, channel, "enterprise.import", filename, result.summary(), rows=total, written=True)
     return result
 
 

@@ -17,7 +17,7 @@ class Industry(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.CharField("层级", max_length=10, choices=[("section", "门类"), ("division", "大类")])
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name="上级门类", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
     class Meta:
@@ -94,8 +94,8 @@ class Enterprise(models.Model):
     contact_phone = models.CharField("联系电话", max_length=30, blank=True)
     active_from = models.DateField("启用日期")
     active_to = models.DateField("停用日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = EnterpriseQuerySet.as_manager()
 
