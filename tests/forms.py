@@ -14,9 +14,10 @@ from typing import Any
 
 
 class FormReader(HTMLParser):
-    def __init__(self, form_index: int) -> None:
+    def __init__(self, form_index: int, action: str | None) -> None:
         super().__init__(convert_charrefs=True)
         self.form_index = form_index
+        self.action = action
         self.forms_seen = -1
         self.inside = False
         self.fields: list[tuple[str, str]] = []
@@ -30,7 +31,8 @@ class FormReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v if v is not None else "" for k, v in attrs}
-        if tag == "form" and not a.get("action"):  # the page's own form, not the header's 退出
+        # the page's own form (not the header's 退出), or the one posting to `action`
+        if tag == "form" and (a.get("action") or None) == self.action:
             self.forms_seen += 1
             self.inside = self.forms_seen == self.form_index
         if not self.inside:
@@ -81,9 +83,9 @@ class FormReader(HTMLParser):
             self.select = None
 
 
-def submitted(page: str | bytes, form_index: int = 0) -> dict[str, Any]:
+def submitted(page: str | bytes, form_index: int = 0, *, action: str | None = None) -> dict[str, Any]:
     """name → value (a list where the form sends the name more than once or it is a checkbox group)."""
-    reader = FormReader(form_index)
+    reader = FormReader(form_index, action)
     reader.feed(page.decode() if isinstance(page, bytes) else page)
     out: dict[str, Any] = {}
     for name, value in reader.fields:

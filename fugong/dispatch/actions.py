@@ -132,7 +132,8 @@ def check_submit_report(
             f"{day}的填报已锁定（调度任务“{locked_by.title}”规定{locked_by.lock_after_days}天后锁定）；如需修改，请联系调度员解锁"
         )
     # before validation: someone who edited an old version must see the new one first
-    stale.check_base_revision(Report.objects.filter(enterprise=enterprise, date=day).first(), base_revision)
+    stored_report = Report.objects.filter(enterprise=enterprise, date=day).first()
+    stale.check_base_revision(stored_report, base_revision, raw)
     extra_specs = extra_specs_for(plans, day)
     stored, sent = self_reports.stored_for_third_party(user, enterprise, day), raw
     raw = self_reports.with_unsent_kept(raw, stored)
@@ -203,7 +204,7 @@ def do_submit_report(
         with transaction.atomic():
             rollups.lock_plans(p.pk for p in plans)  # plans before rows, as every writer does
             report = Report.objects.select_for_update().filter(enterprise=enterprise, date=day).first()
-            stale.check_base_revision(report, base_revision)  # again under the lock: two tabs at once
+            stale.check_base_revision(report, base_revision, values)  # again under the lock
             created = report is None
             before = {} if report is None else report.values()
             counted_before = None if report is None else report.counted_baseline

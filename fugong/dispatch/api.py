@@ -122,6 +122,7 @@ class ReportOut(Schema):
     extra: dict[str, Any]
     received_at: datetime.datetime
     updated_at: datetime.datetime
+    revision: int  # the version to send back as base_revision when editing this report
     revisions: list[RevisionOut]
 
     @staticmethod
@@ -131,6 +132,10 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_enterprise_name(obj: Report) -> str:
         return obj.enterprise.name
+
+    @staticmethod
+    def resolve_revision(obj: Report) -> int:
+        return obj.revision_count
 
     @staticmethod
     def resolve_revisions(obj: Report) -> list[Any]:
@@ -157,6 +162,13 @@ class ReportIn(Schema):
     suggestions: Text | None = None
     extra: JsonObject | None = None
     confirm: Names = []
+    base_revision: int | None = Field(
+        None,
+        ge=0,
+        description="编辑所基于的版本（读取时日报的 revision；当日尚未报送为 0）。"
+        "与已保存的版本不同 → 409 stale_revision，details.current 为已保存的值；"
+        "不提供则不检查（旧客户端，后提交者为准）。同一 client_id 的重试先按幂等处理，返回原结果。",
+    )
 
 
 class ReportFilter(Schema):
@@ -216,7 +228,9 @@ def get_completeness(
 @router.post("/reports", response={200: ReportOut, 201: ReportOut}, summary="报送日报（按 client_id 幂等）")
 def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]:
     enterprise = actions.access_enterprise_for_report(request.user, payload.enterprise)
-    raw = payload.dict(exclude={"enterprise", "date", "client_id", "confirm"}, exclude_unset=True)
+    raw = payload.dict(
+        exclude={"enterprise", "date", "client_id", "confirm", "base_revision"}, exclude_unset=True
+    )
     if "baseline_headcount" not in raw:
         raw["baseline_headcount"] = enterprise.baseline_headcount
     result = actions.check_submit_report(
@@ -227,6 +241,7 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]
         channel=Channel.API,
         client_id=payload.client_id,
         confirm=payload.confirm,
+        base_revision=payload.base_revision,
     )
     report = result.report
     report.enterprise = enterprise

@@ -16,6 +16,7 @@ resubmits from the current revision, knowingly.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fugong.core import audit
@@ -23,6 +24,7 @@ from fugong.core.versions import StaleVersion, plain, who_and_when
 from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS, REPORT_FIELDS
 from fugong.dispatch.models import Report
 
+NUMBERS = ("baseline_headcount", "reported_back", "isolated", "on_duty", "capacity_pct")
 SHOWN_FIELDS = 4  # the message names this many changed fields, then "等"
 
 
@@ -40,13 +42,21 @@ def shown(name: str, value: Any) -> str:
     if name in ("measures", "problem_tags"):
         labels = MEASURES if name == "measures" else PROBLEM_TAGS
         return "、".join(labels.get(v, v) for v in value)
+    if name in NUMBERS:
+        try:
+            return str(plain(Decimal(str(value).strip())))  # typed "55.50", stored 55.5: one value
+        except InvalidOperation:
+            return str(value)
     if isinstance(value, dict):
         return "；".join(f"{k} {v}" for k, v in value.items())
     return str(plain(value))
 
 
-def check_base_revision(report: Report | None, base_revision: int | None) -> None:
-    """Raises StaleRevision when the stored report is not the revision the edit was based on."""
+def check_base_revision(
+    report: Report | None, base_revision: int | None, sent: dict[str, Any] | None = None
+) -> None:
+    """Raises StaleRevision when the stored report is not the revision the edit was based on;
+    the message names first the changed fields where `sent` (the new edit) differs."""
     if base_revision is None:
         return
     current = report.revision_count if report is not None else 0
@@ -57,16 +67,18 @@ def check_base_revision(report: Report | None, base_revision: int | None) -> Non
                 details={"current": None, "revision": 0, "base_revision": base_revision},
             )
         return
-    raise stale_error(report, base_revision)
+    raise stale_error(report, base_revision, sent or {})
 
 
-def stale_error(report: Report, base_revision: int) -> StaleRevision:
+def stale_error(report: Report, base_revision: int, sent: dict[str, Any]) -> StaleRevision:
     later = list(report.revisions.filter(number__gt=base_revision).select_related("by").order_by("number"))
     changed: list[str] = []
     for revision in later:
         changed += [k for k in revision.changes if k not in changed and k in REPORT_FIELDS]
     last = later[-1] if later else None
     values = report.values()
+    differing = [k for k in changed if k in sent and shown(k, sent[k]) != shown(k, values[k])]
+    changed = differing + [k for k in changed if k not in differing]
     parts = [f"{LABELS.get(k, k)} {shown(k, values[k])}" for k in changed[:SHOWN_FIELDS]]
     what = "、".join(parts) + ("等" if len(changed) > SHOWN_FIELDS else "")
     verb = "报送" if base_revision == 0 else "修改为"
