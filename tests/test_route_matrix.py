@@ -263,3 +263,58 @@ def test_every_route_answers_every_persona_within_its_scope(world: World, settin
                             f"({where}, {name}, {side}, {status}): shows {'、'.join(shown)}"
                         )
     assert not failures, f"{len(failures)} failing (route, persona, side, status):\n" + "\n".join(failures)
+
+
+def admin_url(pattern: str, staff: Any) -> str:
+    """An admin route with its parameters filled by an object of the model it edits."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from fugong.enterprises.models import Enterprise
+
+    if registry.is_admin_app_index(pattern):
+        return "/admin/core/"
+    if pattern == "admin/(?P<url>.*)$":
+        return "/admin/no-such-page/"
+    enterprise = Enterprise.objects.order_by("pk").first()
+    model = registry.admin_family(pattern)
+    manager: Any = model._default_manager if model is not None else None  # type: ignore[attr-defined]
+    obj = manager.order_by("pk").first() if manager is not None else None
+    values = {
+        "object_id": str(obj.pk if obj is not None else 987654321),
+        "id": str(staff.pk),
+        "content_type_id": str(ContentType.objects.get_for_model(Enterprise).pk),
+    }
+    if pattern.startswith("admin/r/"):
+        values["object_id"] = str(enterprise.pk if enterprise else 1)
+    return "/" + PARAM.sub(lambda m: values[m.group(1)], pattern)
+
+
+def test_the_admin_site_sends_every_persona_to_its_login_and_serves_its_staff(
+    world: World, settings: Any
+) -> None:
+    from fugong.accounts.models import User
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    build_sides(world)  # one object of most kinds, so that change pages have something to show
+    staff = User.objects.create_superuser("matrix-staff", password="matrix-staff-2020", is_staff=True)
+    urls = sorted({admin_url(r.pattern, staff) for r in project_routes() if r.is_admin})
+    failures = []
+    for name in PERSONA_NAMES:  # none of them is staff: the admin's own login, whatever the page
+        client = client_of(world, name)
+        for url in urls:
+            response = client.get(url)
+            to_login = response.status_code == 302 and response["Location"].startswith("/admin/login/")
+            if not to_login and url not in ("/admin/login/", "/admin/logout/", "/admin/no-such-page/"):
+                failures.append(f"(GET {url}, {name or 'anonymous'}, {response.status_code}): expected the admin login")
+            elif response.status_code >= 500:
+                failures.append(f"(GET {url}, {name or 'anonymous'}, {response.status_code}): server error")
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    assert client.get("/admin/enterprises/enterprise/").status_code == 200  # really the staff's view
+    for url in urls:
+        if url == "/admin/logout/":
+            continue
+        response = client.get(url)
+        if response.status_code >= 500:
+            failures.append(f"(GET {url}, staff, {response.status_code}): server error{what_failed(response)}")
+    assert not failures, f"{len(failures)} failing (route, persona, status):\n" + "\n".join(failures)
