@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from fugong.core.models import Job
@@ -20,7 +21,7 @@ from fugong.dispatch.actions import ConfirmationRequired, check_submit_report
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.report_import import check_import_reports
 from tests import sheets
-from tests.conftest import World
+from tests.conftest import PASSWORD, World
 from tests.test_reports import DAY, at
 
 HEADER = [
@@ -258,7 +259,20 @@ def test_the_on_behalf_form_asks_before_a_blank_clears_a_stored_value(world: Wor
 
 
 def api(world: World, persona: str, body: dict[str, Any]) -> Any:
-    return world.client(persona).post("/api/v1/reports", json.dumps(body), content_type="application/json")
+    """A script with the persona's API token (not a browser session)."""
+    client = Client()
+    answer = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": persona, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    token = answer.json()["token"]
+    return client.post(
+        "/api/v1/reports",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
 
 
 def test_a_dispatchers_token_gets_the_confirmation_too_and_unsent_fields_are_kept(
