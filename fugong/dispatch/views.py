@@ -301,4 +301,6 @@ def remind(request: HttpRequest) -> HttpResponse:
         channel=Channel.WEB,
     )
     say_reminded(request, done.reminded, done.held_back, done.sent)
+    if done.unreachable:
+        messages.warning(request, f"{len(done.unreachable)}户企业没有填报员或联络员账号，无法发送消息，请电话联系")
     return redirect(f"{reverse('board')}?plan={plan.pk}&date={day}&region={region.code}")

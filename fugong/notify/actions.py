@@ -176,25 +176,6 @@ def do_broadcast(
     return len(rows)
 
 
-@transaction.atomic
-def do_notify_enterprises(
-    sender: Any, enterprise_ids: Iterable[int], *, title: str, body_for: Any, url_for: Any, channel: str
-) -> int:
-    """Superseded by do_remind_manually (one message per person, no repeats); kept only until
-    every caller has moved to it."""
-    memberships = Membership.objects.filter(
-        enterprise_id__in=list(enterprise_ids), role__in=[Role.REPORTER, Role.LIAISON], active=True
-    ).select_related("enterprise")
-    notices = [
-        (m.user_id, Notice(Topic.MANUAL, title, body_for(m.enterprise), url_for(m.enterprise))) for m in memberships
-    ]
-    sent = do_notify(sender, notices)
-    audit.record(
-        actor=sender, channel=channel, action="notify.remind", object_type="notification", object_key=str(sent), note=title
-    )
-    return sent
-
-
 @dataclass(frozen=True)
 class Overdue:
     """An enterprise a dispatcher asks to report: its id, name and report form."""
@@ -209,6 +190,7 @@ class ManualRound:
     reminded: list[int]  # enterprise ids reminded now
     held_back: dict[int, datetime.datetime]  # enterprise id → its manual reminder within MANUAL_GAP
     sent: int  # messages: one per person, whatever the number of their enterprises
+    unreachable: list[int]  # enterprise ids with no active reporter or liaison to tell
 
 
 @transaction.atomic
@@ -259,7 +241,12 @@ def do_remind_manually(
         (
             user_id,
             manual_notice(
-                listed, plan_title, day, deadline, key, Awaits(plan_id, start, end, tuple(e.pk for e in listed), True)
+                listed,
+                plan_title,
+                day,
+                deadline,
+                key,
+                Awaits(plan_id, start, end, tuple(e.pk for e in listed), True),
             ),
         )
         for user_id, listed in people.items()
@@ -273,11 +260,19 @@ def do_remind_manually(
         object_key=str(sent),
         note=f"提醒{len(due)}户未报企业，发送{sent}条",
     )
-    return ManualRound([e.pk for e in due], held, sent)
+    reached = {e.pk for listed in people.values() for e in listed}
+    return ManualRound(
+        [e.pk for e in due if e.pk in reached], held, sent, [e.pk for e in due if e.pk not in reached]
+    )
 
 
 def manual_notice(
-    listed: list[Overdue], plan_title: str, day: datetime.date, deadline: datetime.datetime, key: str, awaits: Awaits
+    listed: list[Overdue],
+    plan_title: str,
+    day: datetime.date,
+    deadline: datetime.datetime,
+    key: str,
+    awaits: Awaits,
 ) -> Notice:
     when = f"{timezone.localtime(deadline):%m月%d日%H:%M}"
     if len(listed) == 1:
