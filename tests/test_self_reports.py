@@ -321,3 +321,25 @@ def test_capacity_is_shown_without_trailing_zeros(world: World, open_plan: Plan)
             now=at(DAY, 15),
         )
     assert "实际产能恢复比例 55% → 60.5%" in refused.value.message
+
+
+def test_a_big_sheet_run_by_the_worker_keeps_own_reports_and_its_overwrite_run_too(
+    world: World, open_plan: Plan, settings: Any
+) -> None:
+    from fugong.core import jobs
+
+    settings.FUGONG_BACKGROUND_IMPORT_BYTES = 100  # every upload waits for run_jobs
+    own_report(world)
+    client = world.client("changchun")
+    client.post(
+        "/dispatch/import/",
+        {"plan": open_plan.pk, "date": DAY.isoformat(), "file": SimpleUploadedFile("长春.xlsx", county_sheet(world))},
+    )
+    assert jobs.run_one()
+    first = Job.objects.get()
+    assert first.result["kept"] == [{"uscc": world.enterprise("nanguan").uscc, "name": world.enterprise("nanguan").name}]
+    assert "企业已于 11:47 自行报送，未覆盖" in first.result["rows"][0]["message"]
+    assert Report.objects.get(date=DAY).on_duty == 70
+    client.post("/dispatch/import/", {"rerun": first.pk, "overwrite": world.enterprise("nanguan").uscc})
+    assert jobs.run_one()
+    assert Report.objects.get(date=DAY).on_duty == 73
