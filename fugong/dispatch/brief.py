@@ -140,7 +140,7 @@ class Brief:
         return f"{self.plan.title}{'日报' if self.plan.title.endswith('调度') else '调度日报'}"
 
     def text(self) -> str:
-        return "\n".join([f"调度日报——{self.plan.title}（{self.day:%Y年%m月%d日}）", *self.paragraphs()])
+        return "\n".join([f"调度日报——{self.plan.title}（{self.dated}）", *self.paragraphs()])
 
     @property
     def issuer(self) -> str:
