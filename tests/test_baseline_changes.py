@@ -190,3 +190,9 @@ def test_the_warning_is_refused_without_its_code(world: World, open_plan: Plan) 
     with pytest.raises(ConfirmationRequired) as refused:
         submit(world, "reporter", figures_of(baseline_headcount=100, reported_back=90, on_duty=80))  # ⅕ of 480
     assert [w["code"] for w in refused.value.details["warnings"]] == ["baseline_change"]
+
+
+def test_the_county_reaches_the_list_from_todays_board(world: World, open_plan: Plan) -> None:
+    board = world.client("changchun").get(f"/dispatch/board/?plan={open_plan.pk}&date={DAY}&region=220100")
+    assert board.status_code == 200 and 'href="/dispatch/baselines/"' in board.content.decode()
+    assert world.client("reporter").get("/dispatch/baselines/").status_code == 403
