@@ -56,9 +56,9 @@ def test_a_second_tab_opened_earlier_does_not_undo_the_first_tabs_change(
     page = refused.content.decode()
     assert refused.status_code == 409
     clock = f"{timezone.localtime(Report.objects.get().updated_at):%H:%M}"
-    assert f"该日报已于 {clock} 被 {who}（网页） 修改为 实际上岗 73，请核对后再提交" in page
+    assert f"该日报已于 {clock} 被 {who}（网页） 修改为 实际到岗 73，请核对后再提交" in page
     # both values side by side: what this tab typed (70) and what is stored (73)
-    assert "<th>实际上岗</th><td>70</td><td>73</td>" in page
+    assert "<th>实际到岗</th><td>70</td><td>73</td>" in page
     assert "<th>实际产能恢复比例</th><td>60</td><td>55</td>" in page
     assert (Report.objects.get().on_duty, Report.objects.get().capacity_pct) == (73, 55)
     # resubmitting what the page shows is a knowing choice: based on the stored revision now
@@ -77,7 +77,7 @@ def test_two_tabs_filling_a_new_day_do_not_overwrite_each_other(world: World, to
     assert client.post(url, {**first_tab, **figures(on_duty="73")}).status_code == 302
     refused = client.post(url, {**second_tab, **figures()})
     assert refused.status_code == 409 and "报送 " in refused.content.decode()
-    assert "实际上岗 73" in refused.content.decode() and Report.objects.get().on_duty == 73
+    assert "实际到岗 73" in refused.content.decode() and Report.objects.get().on_duty == 73
 
 
 def test_the_one_tap_button_is_refused_when_another_tab_reported_meanwhile(
@@ -123,7 +123,7 @@ def test_the_api_refuses_a_stale_base_revision_with_the_stored_values(world: Wor
     assert refused.status_code == 409 and body["code"] == "stale_revision"
     assert body["details"]["current"]["on_duty"] == 73 and body["details"]["revision"] == 2
     assert body["details"]["changed"] == ["on_duty"]
-    assert "被 reporter（接口） 修改为 实际上岗 73，请核对后再提交" in body["message"]
+    assert "被 reporter（接口） 修改为 实际到岗 73，请核对后再提交" in body["message"]
     assert api_post(two, api_payload(world, capacity_pct=60, base_revision=2)).status_code == 200
     assert Report.objects.get().revision_count == 3
 
@@ -147,3 +147,55 @@ def test_a_client_id_retry_answers_with_its_report_even_when_its_base_is_stale_b
     retry = api_post(client, api_payload(world, on_duty=73, base_revision=1, client_id="c-73"))
     assert retry.status_code == 200 and retry.json()["id"] == accepted.json()["id"]
     assert Report.objects.get().on_duty == 75  # the retry changed nothing
+
+
+def test_the_enterprise_form_refuses_a_stale_save_with_both_values(world: World) -> None:
+    e = world.enterprise("nanguan")
+    client = world.client("changchun")
+    url = f"/enterprises/{e.uscc}/edit/"
+    first_tab, second_tab = submitted(client.get(url).content), submitted(client.get(url).content)
+    assert client.post(url, {**first_tab, "baseline_headcount": "500"}).status_code == 302
+    refused = client.post(url, {**second_tab, "contact_name": "王芳"})
+    page = refused.content.decode()
+    assert refused.status_code == 409
+    assert "该企业信息已于" in page and "被 changchun（网页） 修改（在册员工 500），请核对后再提交" in page
+    assert "<th>在册员工</th><td>480</td><td>500</td>" in page
+    e.refresh_from_db()
+    assert (e.baseline_headcount, e.contact_name) == (500, "")
+    again = submitted(refused.content)
+    assert client.post(url, again).status_code == 302  # knowingly, from the stored version
+    e.refresh_from_db()
+    assert (e.baseline_headcount, e.contact_name) == (480, "王芳")
+
+
+def test_patch_enterprises_refuses_a_stale_base_version_in_the_body_or_if_match(world: World) -> None:
+    e = world.enterprise("nanguan")
+    client = world.client("changchun")
+    url = f"/api/v1/enterprises/{e.uscc}"
+    version = client.get(url).json()["version"]
+    changed = client.patch(url, {"baseline_headcount": 500, "base_version": version}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["version"] != version
+    for extra, headers in (({"base_version": version}, {}), ({}, {"If-Match": f'"{version}"'})):
+        refused = client.patch(url, {"park": "南关工业园", **extra}, content_type="application/json", headers=headers)
+        body = refused.json()
+        assert refused.status_code == 409 and body["code"] == "stale_version"
+        assert body["details"]["current"]["baseline_headcount"] == 500 and body["details"]["changed"] == ["baseline_headcount"]
+    assert client.patch(url, {"park": "南关工业园"}, content_type="application/json").status_code == 200  # no base: as before
+    e.refresh_from_db()
+    assert (e.baseline_headcount, e.park) == (500, "南关工业园")
+
+
+def test_the_plan_form_refuses_a_stale_save_with_both_values(world: World, plan: Plan) -> None:
+    client = world.client("province")
+    url = f"/dispatch/plans/{plan.pk}/edit/"
+    first_tab, second_tab = submitted(client.get(url).content), submitted(client.get(url).content)
+    assert client.post(url, {**first_tab, "deadline_time": "17:00"}).status_code == 302
+    refused = client.post(url, {**second_tab, "lock_after_days": "5"})
+    page = refused.content.decode()
+    assert refused.status_code == 409 and "该调度任务已于" in page and "截止时间 17:00" in page
+    assert "<th>截止时间</th><td>16:00</td><td>17:00</td>" in page
+    plan.refresh_from_db()
+    assert (plan.deadline_time.hour, plan.lock_after_days) == (17, 3)
+    assert client.post(url, submitted(refused.content)).status_code == 302
+    plan.refresh_from_db()
+    assert (plan.deadline_time.hour, plan.lock_after_days) == (16, 5)

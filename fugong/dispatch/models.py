@@ -66,7 +66,8 @@ class Plan(models.Model):
         choices=AttendanceBasis.choices,
         default=AttendanceBasis.RESUMED,
     )
-    lock_after_days = models.PositiveSmallIntegerField("几天后锁定（空为不锁定）", null=True, blank=True)
+    # a week by default, so that old days' figures do not change quietly; null never locks
+    lock_after_days = models.PositiveSmallIntegerField("几天后锁定（空为不锁定）", null=True, blank=True, default=7)
     selector = models.JSONField("纳入范围", default=dict, blank=True)
     extra_fields = models.JSONField("附加填报项", default=list, blank=True)
     # local times ("14:00") on a reporting day at which enterprises that have not reported are reminded
@@ -162,6 +163,9 @@ class ReportRevision(models.Model):
     data = models.JSONField("提交后的值", default=dict)
     changes = models.JSONField("变更", default=dict, blank=True)
     confirmed = models.JSONField("已确认的提示", default=list, blank=True)
+    # a change to a day older than yesterday: flagged to the county, shown on the report and
+    # counted in the figures' footnote (see dispatch/corrections.py)
+    correction = models.BooleanField("更正以往日期", default=False, db_default=False)
 
     class Meta:
         ordering = ["report", "number"]

@@ -13,6 +13,7 @@ from fugong.core import audit, cells
 from fugong.core.access import Action, require_action, scope_for
 from fugong.core.cells import CellError, parse_time
 from fugong.core.errors import ValidationFailed
+from fugong.core.versions import check_version, version_of
 from fugong.dispatch import rollups
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan
 from fugong.dispatch.selection import clean_selector
@@ -124,9 +125,41 @@ def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], 
     return cleaned, errors
 
 
-def check_save_plan(user: Any, raw: dict[str, Any], plan: Plan | None = None, *, channel: str) -> Plan:
-    """Creates a plan (plan=None) or changes the given fields of one the user may change."""
+DEFAULT_LOCK_AFTER_DAYS = 7  # a new plan locks a day a week after it; null (explicitly) never locks
+LABELS = {name: str(getattr(Plan._meta.get_field(name), "verbose_name", name)) for name in PLAN_FIELDS}
+
+
+def plan_values(plan: Plan) -> dict[str, Any]:
+    """The plan's editable values: the base of its version (see core.versions)."""
+    return {name: getattr(plan, name) for name in PLAN_FIELDS}
+
+
+def version(plan: Plan) -> str:
+    return version_of(plan_values(plan))
+
+
+def check_save_plan(
+    user: Any,
+    raw: dict[str, Any],
+    plan: Plan | None = None,
+    *,
+    channel: str,
+    base_version: str | None = None,
+) -> Plan:
+    """Creates a plan (plan=None) or changes the given fields of one the user may change.
+    A change based on another version than the stored one (`base_version`) is refused."""
     require_action(user, Action.CHANGE)
+    if plan is None and "lock_after_days" not in raw:
+        raw = {**raw, "lock_after_days": DEFAULT_LOCK_AFTER_DAYS}
+    if plan is None or base_version is None:
+        return check_and_save(user, raw, plan, channel=channel)
+    with transaction.atomic():  # compare and write under the plan's lock: two tabs at once
+        plan = Plan.objects.select_for_update().select_related("owner_region").get(pk=plan.pk)
+        check_version("该调度任务", plan, plan_values(plan), base_version, LABELS)
+        return check_and_save(user, raw, plan, channel=channel)
+
+
+def check_and_save(user: Any, raw: dict[str, Any], plan: Plan | None, *, channel: str) -> Plan:
     cleaned, errors = clean_plan(raw, creating=plan is None)
     region = cleaned.get("owner_region") or (plan.owner_region if plan else None)
     if region is not None and not scope_for(user).covers_path(Action.CHANGE, region.path):

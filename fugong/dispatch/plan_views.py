@@ -17,6 +17,7 @@ from fugong.core.access import Action, access_object, require_action
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
+from fugong.core.versions import StaleVersion, side_by_side
 from fugong.dispatch import actions, plan_actions
 from fugong.dispatch.models import WEEKDAYS, AttendanceBasis, Cadence, PeriodUnlock, Plan
 from fugong.dispatch.selection import plan_enterprises
@@ -62,10 +63,47 @@ def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
     return raw
 
 
+def shown_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """A plan's values as the form shows them (the selector by its parts), to compare typed with stored."""
+    selector = values.get("selector") or {}
+    out = {k: v for k, v in values.items() if k not in ("selector", "extra_fields", "extra_fields_text")}
+    out.update({f"selector_{k}": selector.get(k) for k in ("regions", "sectors", "tiers", "enterprises")})
+    out["selector_above_scale"] = selector.get("above_scale")
+    out["extra_fields"] = [spec.get("key") for spec in values.get("extra_fields") or [] if isinstance(spec, dict)]
+    return out
+
+
+SELECTOR_LABELS = {
+    "selector_regions": "纳入区划",
+    "selector_sectors": "行业标签",
+    "selector_tiers": "重点层级",
+    "selector_enterprises": "指定企业",
+    "selector_above_scale": "规模以上",
+}
+
+
 def render_plan_form(
-    request: HttpRequest, plan: Plan | None, values: dict[str, Any], error: Any = None
+    request: HttpRequest,
+    plan: Plan | None,
+    values: dict[str, Any],
+    error: Any = None,
+    base_version: str | None = None,
 ) -> HttpResponse:
+    """The form with `values` as typed; after a stale-version refusal the stored values beside
+    them and the stored version as the new base."""
+    stale = plan is not None and isinstance(error, StaleVersion)
+    if stale:
+        assert plan is not None
+        plan.refresh_from_db()
+        stored = side_by_side(
+            shown_fields(values),
+            shown_fields(values_of(plan)),
+            {**plan_actions.LABELS, **SELECTOR_LABELS, "extra_fields": "附加填报项"},
+        )
+        base_version = error.details["version"]
     context = {
+        "base_version": base_version,
+        "stored": stored if stale else [],
         "plan": plan,
         "values": values,
         "error": error,
@@ -104,6 +142,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
             "selector": {},
             "deadline_weekday": 4,
             "attendance_basis": "resumed",
+            "lock_after_days": plan_actions.DEFAULT_LOCK_AFTER_DAYS,
         }
         return render_plan_form(request, None, defaults)
     raw = plan_form_raw(request)
@@ -119,12 +158,13 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = access_object(Plan.objects.select_related("owner_region"), request.user, Action.CHANGE, pk=plan_id)
     if request.method != "POST":
-        return render_plan_form(request, plan, values_of(plan))
+        return render_plan_form(request, plan, values_of(plan), base_version=plan_actions.version(plan))
     raw = plan_form_raw(request)
+    base_version = request.POST.get("base_version") or None
     try:
-        plan_actions.check_save_plan(request.user, raw, plan, channel=Channel.WEB)
+        plan_actions.check_save_plan(request.user, raw, plan, channel=Channel.WEB, base_version=base_version)
     except DomainError as exc:
-        return render_plan_form(request, plan, raw, exc)
+        return render_plan_form(request, plan, raw, exc, base_version)
     messages.success(request, "已保存")
     return redirect("plan_detail", plan_id=plan.pk)
 

@@ -18,10 +18,12 @@ from fugong.core import audit
 from fugong.core.access import Action, require_action, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.core.signals import registry_changed
-from fugong.enterprises.fields import FieldError, Lookups, clean_fields, current_values
+from fugong.core.versions import check_version, version_of
+from fugong.enterprises.fields import FIELDS, FieldError, Lookups, clean_fields, current_values
 from fugong.enterprises.models import Enterprise
 
 SECTORS = "sectors"
+LABELS = {spec.name: spec.label for spec in FIELDS}
 
 
 @dataclass
@@ -113,19 +115,44 @@ def check_create_enterprise(user: Any, raw: dict[str, Any], *, channel: str) -> 
         raise Conflict(f"统一社会信用代码{cleaned['uscc']}刚刚已被登记，请刷新后核实") from None
 
 
+def editable_values(enterprise: Enterprise) -> dict[str, Any]:
+    """What the edit form and PATCH change, keyed as they are: the base of `version`."""
+    values = current_values(enterprise)
+    values["region"] = enterprise.region_id
+    values["industry"] = enterprise.industry_id
+    values[SECTORS] = sorted(s.name for s in values[SECTORS])
+    values.pop("uscc", None)
+    return values
+
+
+def version(enterprise: Enterprise) -> str:
+    """The version an edit is based on (see core.versions): changes whenever a stored value does."""
+    return version_of(editable_values(enterprise))
+
+
 def check_update_enterprise(
-    user: Any, enterprise: Enterprise, raw: dict[str, Any], *, channel: str
+    user: Any,
+    enterprise: Enterprise,
+    raw: dict[str, Any],
+    *,
+    channel: str,
+    base_version: str | None = None,
 ) -> Enterprise:
-    """`enterprise` must come from access_object(..., Action.CHANGE); `raw` holds the fields to change."""
+    """`enterprise` must come from access_object(..., Action.CHANGE); `raw` holds the fields to change.
+    `base_version` is the version the edit was read at: another one is refused (StaleVersion)."""
     if "uscc" in raw and raw["uscc"] not in (None, "", enterprise.uscc):
         raise ValidationFailed(
             "统一社会信用代码是企业的唯一标识，不能修改；如登记有误，请停用此企业后重新登记"
         )
-    cleaned, errors = clean_fields(raw, Lookups(), creating=False)
-    raise_if_errors(errors)
-    change, errors = plan_change(user, cleaned, enterprise)
-    raise_if_errors(errors)
-    return do_apply_changes(user, [change], channel=channel)[0]
+    with transaction.atomic():
+        if base_version is not None:  # compare and write under the row's lock: two tabs at once
+            enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+            check_version("该企业信息", enterprise, editable_values(enterprise), base_version, LABELS)
+        cleaned, errors = clean_fields(raw, Lookups(), creating=False)
+        raise_if_errors(errors)
+        change, errors = plan_change(user, cleaned, enterprise)
+        raise_if_errors(errors)
+        return do_apply_changes(user, [change], channel=channel)[0]
 
 
 @transaction.atomic

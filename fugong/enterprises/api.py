@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from fugong.core.access import Action, access_object
@@ -37,6 +37,11 @@ class EnterpriseOut(Schema):
     trade_value_last_year: Decimal | None
     active_from: datetime.date
     active_to: datetime.date | None
+    version: str  # send back as base_version (or If-Match) when changing this enterprise
+
+    @staticmethod
+    def resolve_version(obj: Enterprise) -> str:
+        return actions.version(obj)
 
     @staticmethod
     def resolve_region(obj: Enterprise) -> str:
@@ -84,6 +89,15 @@ class EnterpriseIn(Schema):
     active_to: RawValue = None
 
 
+class EnterpriseUpdateIn(EnterpriseIn):
+    base_version: str | None = Field(
+        None,
+        max_length=64,
+        description="修改所基于的版本（读取时的 version；也可放在请求头 If-Match）。"
+        "与当前版本不同 → 409 stale_version，details.current 为已保存的值；不提供则不检查。",
+    )
+
+
 class EnterpriseCreateIn(EnterpriseIn):
     """A new enterprise: the three fields every registry row has are required."""
 
@@ -116,9 +130,11 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseCreateIn) -> tupl
 
 
 @router.patch("/{uscc}", response=EnterpriseOut, summary="修改企业信息（只改提交的字段）")
-def update_enterprise(request: HttpRequest, uscc: str, payload: EnterpriseIn) -> Enterprise:
+def update_enterprise(request: HttpRequest, uscc: str, payload: EnterpriseUpdateIn) -> Enterprise:
     enterprise = access_object(Enterprise.objects.all(), request.user, Action.CHANGE, uscc=uscc.upper())
+    raw = payload.dict(exclude_unset=True)
+    base_version = raw.pop("base_version", None) or request.headers.get("If-Match") or None
     actions.check_update_enterprise(
-        request.user, enterprise, payload.dict(exclude_unset=True), channel=Channel.API
+        request.user, enterprise, raw, channel=Channel.API, base_version=base_version
     )
     return access_object(with_relations(Enterprise.objects.all()), request.user, uscc=enterprise.uscc)

@@ -17,6 +17,7 @@ from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.middleware import accepts_uploads
 from fugong.core.models import Channel
+from fugong.core.versions import StaleVersion, side_by_side
 from fugong.enterprises import actions, importing
 from fugong.enterprises.fields import FIELDS, FIELDS_BY_NAME
 from fugong.enterprises.filters import EnterpriseFilter, filter_enterprises
@@ -102,9 +103,16 @@ def form_values(request: HttpRequest) -> dict[str, Any]:
 
 
 def render_form(
-    request: HttpRequest, enterprise: Enterprise | None, raw: dict[str, Any], error: Any
+    request: HttpRequest,
+    enterprise: Enterprise | None,
+    raw: dict[str, Any],
+    error: Any,
+    base_version: str | None = None,
 ) -> HttpResponse:
+    """The form with `raw` as typed; after a stale-version refusal the stored values beside the
+    typed ones, and the stored version as the new base (resubmitting is then a knowing choice)."""
     errors = {e["field"]: e["message"] for e in (error.details.get("errors", []) if error else [])}
+    stale = isinstance(error, StaleVersion)
     context = {
         "e": enterprise,
         "raw": raw,
@@ -112,6 +120,8 @@ def render_form(
         "field_errors": errors,
         "sectors": SectorTag.objects.filter(active=True),
         "tiers": Tier.choices,
+        "base_version": error.details["version"] if stale else base_version,
+        "stored": side_by_side(raw, error.details["current"], actions.LABELS) if stale else [],
     }
     return render(request, "enterprises/form.html", context, status=error.status if error else 200)
 
@@ -144,13 +154,16 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 def enterprise_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = access_object(Enterprise.objects.all(), request.user, Action.CHANGE, uscc=uscc.upper())
     if request.method != "POST":
-        return render_form(request, enterprise, initial_values(enterprise), None)
+        return render_form(request, enterprise, initial_values(enterprise), None, actions.version(enterprise))
     raw = form_values(request)
     raw.pop("uscc", None)
+    base_version = request.POST.get("base_version") or None
     try:
-        actions.check_update_enterprise(request.user, enterprise, raw, channel=Channel.WEB)
+        actions.check_update_enterprise(
+            request.user, enterprise, raw, channel=Channel.WEB, base_version=base_version
+        )
     except DomainError as exc:
-        return render_form(request, enterprise, raw, exc)
+        return render_form(request, enterprise, raw, exc, base_version)
     messages.success(request, "已保存")
     return redirect("enterprise_detail", uscc=enterprise.uscc)
 
