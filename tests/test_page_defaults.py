@@ -157,3 +157,46 @@ def test_with_no_plan_at_all_the_pages_say_so(world: World) -> None:
         assert status == 200 and "没有可查看的调度任务" in html, url
     status, html = page(client, "/dispatch/brief.docx")
     assert status == 200 and "没有可查看的调度任务" in html
+
+
+GARBAGE = [
+    "",
+    "?date=x&start=x&end=x",
+    "?date=9999-99-99&start=2020-02-30&end=0",
+    "?page=abc",
+    "?page=99999999999999999999999",
+    "?region=x&plan=x&status=x&category=x&enterprise=x&topic=x&unread=x",
+    "?q=%E2%80%AE&sector=x&tier=x&above_scale=x",
+]
+LIST_PAGES = [
+    "/",
+    "/problems/",
+    "/problems/new/",
+    "/problems/scorecard/",
+    "/enterprises/",
+    "/enterprises/new/",
+    "/enterprises/import/",
+    "/dispatch/plans/",
+    "/dispatch/plans/new/",
+    "/notifications/",
+    "/notifications/settings/",
+    "/tokens/",
+    "/password/",
+]
+
+
+@pytest.mark.parametrize("persona", ["province", "changchun", "leader", "liaison", "reporter", "handler", "admin"])
+def test_no_page_answers_a_server_error_for_garbage_parameters_and_a_refusal_says_why(
+    world: World, plan: Plan, persona: str
+) -> None:
+    client = world.client(persona)
+    failing = {}
+    for url in LIST_PAGES:
+        for query in GARBAGE:
+            response = client.get(url + query, follow=True)
+            # a hand-made filter or object may be refused (422/404/403), but with a Chinese message
+            body = response.content.decode()
+            explained = response.status_code < 400 or ('class="error"' in body and "返回首页" in body)
+            if response.status_code >= 500 or not explained:
+                failing[url + query] = response.status_code
+    assert failing == {}

@@ -2,7 +2,8 @@
 
 Each enterprise resumes on some day of the history (earlier for key and above-scale firms),
 then brings staff back and capacity up over the following days; a few report late and a few
-miss a day. Rows are bulk-inserted as fixtures with one revision each (channel "demo").
+miss a day. Today's reports stop at the current time. Rows are bulk-inserted as fixtures with
+one revision each (channel "demo").
 """
 
 from __future__ import annotations
@@ -82,7 +83,12 @@ def make_plans(start: datetime.date) -> list[Plan]:
     return [daily, weekly]
 
 
-def make_history(plan: Plan, days: int, rng: random.Random, today: datetime.date) -> int:
+def make_history(
+    plan: Plan, days: int, rng: random.Random, today: datetime.date, now: datetime.datetime | None = None
+) -> int:
+    """D days of reports up to `now`: today's only those already received (none after the clock,
+    so at 12:30 nobody is late yet and the 16:00 deadline is still ahead)."""
+    now = now or timezone.now()
     first_day = today - datetime.timedelta(days=days - 1)
     enterprises = list(plan_enterprises(plan).filter(active_from__lte=today))
     have = set(
@@ -101,7 +107,10 @@ def make_history(plan: Plan, days: int, rng: random.Random, today: datetime.date
                 continue  # today: a quarter have not reported yet
             if rng.random() < 0.03:
                 continue  # missed a day
-            reports.append(demo_report(e, day, index - resume_index, share, rng))
+            report = demo_report(e, day, index - resume_index, share, rng)
+            if report.received_at > now:
+                continue  # not yet received: the enterprise is still to report today
+            reports.append(report)
     Report.objects.bulk_create(reports, batch_size=2000)
     saved = Report.objects.filter(enterprise__in=enterprises, date__gte=first_day, revision_count=1).exclude(
         pk__in=ReportRevision.objects.values("report_id")

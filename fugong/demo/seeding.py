@@ -20,6 +20,7 @@ from fugong.accounts.models import Department, Membership, User
 from fugong.core.access import Role
 from fugong.core.uscc import make_uscc
 from fugong.demo.history import make_history, make_plans
+from fugong.demo.work_orders import make_notifications, make_work_orders
 from fugong.dispatch import rollups
 from fugong.enterprises.models import Enterprise, Industry, SectorTag, Tier
 from fugong.regions.loader import load_regions
@@ -60,17 +61,18 @@ class DemoUser:
     display_name: str
     role: str
     region: str | None = None
+    described: str = ""  # as the README's demo table says it (seed_demo prints it so)
 
 
 DEMO_USERS = (
-    DemoUser("demo-admin", "系统管理员", Role.ADMIN),
-    DemoUser("demo-province", "省商务厅调度员", Role.DISPATCHER, PROVINCE),
-    DemoUser("demo-changchun", "长春市调度员", Role.DISPATCHER, CHANGCHUN),
-    DemoUser("demo-jilin", "吉林市调度员", Role.DISPATCHER, JILIN_CITY),
-    DemoUser("demo-leader", "省领导", Role.LEADER, PROVINCE),
-    DemoUser("demo-liaison", "长春市联络员", Role.LIAISON),
-    DemoUser("demo-enterprise", "企业填报员", Role.REPORTER),
-    DemoUser("demo-handler", "长春市商务局承办人", Role.HANDLER),
+    DemoUser("demo-admin", "系统管理员", Role.ADMIN, None, "系统管理员（全部数据、管理后台 /admin/）"),
+    DemoUser("demo-province", "省商务厅调度员", Role.DISPATCHER, PROVINCE, "吉林省调度员"),
+    DemoUser("demo-changchun", "长春市调度员", Role.DISPATCHER, CHANGCHUN, "长春市调度员"),
+    DemoUser("demo-jilin", "吉林市调度员", Role.DISPATCHER, JILIN_CITY, "吉林市调度员"),
+    DemoUser("demo-leader", "省领导", Role.LEADER, PROVINCE, "吉林省领导（只读）"),
+    DemoUser("demo-liaison", "长春市联络员", Role.LIAISON, None, "联络员（包保长春市60户企业）"),
+    DemoUser("demo-enterprise", "企业填报员", Role.REPORTER, None, "企业填报员（长春市一户企业）"),
+    DemoUser("demo-handler", "长春市商务局承办人", Role.HANDLER, None, "长春市商务局承办人员"),
 )
 
 
@@ -215,17 +217,30 @@ def make_users(password: str, departments: dict[str, Department]) -> None:
 
 
 @transaction.atomic
-def seed_demo(*, password: str, enterprises: int, days: int = 14, seed: int = 2020) -> dict[str, int]:
+def seed_demo(
+    *,
+    password: str,
+    enterprises: int,
+    days: int = 14,
+    seed: int = 2020,
+    now: datetime.datetime | None = None,
+) -> dict[str, int]:
+    now = now or timezone.now()
     rng = random.Random(seed)
     ensure_regions()
     departments = make_departments()
     created = save_enterprises(make_enterprises(enterprises, rng), rng)
     make_users(password, departments)
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     plans = make_plans(today - datetime.timedelta(days=max(days, 1) - 1))
-    reports = make_history(plans[0], days, rng, today) if days > 0 else 0
+    reports = make_history(plans[0], days, rng, today, now) if days > 0 else 0
     rollups.invalidate()  # fixtures were bulk-inserted around the actions: rebuild figures on next read
+    # after the reports, so that today's progress lines and reminders say what the board says
+    orders = make_work_orders(now)
+    notices = make_notifications(plans[0], now)
     return {
+        "work_orders": orders,
+        "notifications": notices,
         "departments": len(departments),
         "enterprises_created": created,
         "users": len(DEMO_USERS),

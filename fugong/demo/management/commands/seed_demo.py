@@ -28,8 +28,9 @@ class Command(BaseCommand):
         counts = seed_demo(password=password, enterprises=enterprises, days=days, seed=seed)
         self.stdout.write(
             f"演示数据已就绪：部门{counts['departments']}个，新增企业{counts['enterprises_created']}户，账号{counts['users']}个，"
-            f"调度任务{counts['plans']}个，新增日报{counts['reports']}份"
+            f"调度任务{counts['plans']}个，新增日报{counts['reports']}份，"
+            f"新增诉求工单{counts['work_orders']}件，新增消息{counts['notifications']}条"
         )
-        self.stdout.write("演示账号（密码均为 --password 所给）：")
+        self.stdout.write("演示账号（密码为 --password 所给，默认 fugong-demo-2020）：")
         for user in DEMO_USERS:
-            self.stdout.write(f"  {user.username:<16} {user.display_name}")
+            self.stdout.write(f"  {user.username:<16} {user.described}")
