@@ -5,6 +5,8 @@ message says chosen attachments must be chosen again (a browser never refills a 
 from __future__ import annotations
 
 import datetime
+import re
+from html import unescape
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,32 +15,20 @@ from django.utils import timezone
 from fugong.accounts.models import Department
 from fugong.problems.models import Problem, Status
 from tests.conftest import World
-from tests.forms import FormReader, as_lists
+from tests.forms import as_lists, submitted
 from tests.test_problems_pages import PDF, department, dispatched, raised
 
 
-class FormById(FormReader):
-    """The fields of the form with this id (tests/forms.py reads only a page's action-less form)."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__(0)
-        self.form_id = form_id
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "form":
-            self.inside = dict(attrs).get("id") == self.form_id
-            return
-        super().handle_starttag(tag, attrs)
-
-
 def shown(page: bytes, form_id: str) -> dict[str, list[str]]:
-    reader = FormById(form_id)
-    reader.feed(page.decode())
-    out: dict[str, list[str]] = {}
-    for name, value in reader.fields:
-        out.setdefault(name, []).append(value)
-    out.pop("csrfmiddlewaretoken", None)
-    return out
+    """What the browser would send from the form with this id (the move forms all post to the same
+    address, so they are told apart by id)."""
+    html = page.decode()
+    start = html.rindex("<form", 0, html.index(f'id="{form_id}"'))
+    form = html[start : html.index("</form>", start) + len("</form>")]
+    action = re.search(r'action="([^"]*)"', form.split(">", 1)[0])
+    back = as_lists(submitted(form, action=unescape(action.group(1)) if action else None))
+    back.pop("csrfmiddlewaretoken", None)
+    return back
 
 
 def assert_kept(page: bytes, form_id: str, typed: dict[str, Any]) -> None:
