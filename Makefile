@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_PASSWORD ?= fugong-demo-2020
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test lint typecheck pytest serve bench clean
+.PHONY: demo test lint typecheck pytest serve bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -41,6 +41,18 @@ test: $(STAMP) lint typecheck
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The API fuzz run at length: the suite's tests/test_api_fuzz.py with FUZZ_EXAMPLES requests per
+# operation and mode (the suite uses 3), on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+FUZZ_EXAMPLES ?= 60
+fuzz: $(STAMP)
+	CONN_MAX_AGE=0 DATABASE_URL=sqlite:///$(CURDIR)/var/test-fuzz.sqlite3 FUGONG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(PY) -m pytest -p no:cacheprovider tests/test_api_fuzz.py
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+		CONN_MAX_AGE=0 DATABASE_URL="$$TEST_DATABASE_URL" FUGONG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+			$(PY) -m pytest -p no:cacheprovider tests/test_api_fuzz.py; \
+	fi
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,8 @@ class StrictJSONParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body)
+        if not isinstance(data, dict):  # every body of this API is an object; Ninja would read [] as {}
+            raise BadRequest("请求体应为 JSON 对象（{…}），不能是数组或单个值，请对照接口文档修改")
         if lone_surrogate(data) is not None:
             raise BadRequest("请求中含有无效的字符（不成对的 UTF-16 代理项，如 \\ud800），请删除后重试")
         return data

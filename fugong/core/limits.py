@@ -90,7 +90,14 @@ def bound_number_text(value: Any) -> Any:
 Amount = Annotated[
     Decimal,
     BeforeValidator(bound_number_text),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "maxLength": NUMBER_CHARS}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "maxLength": NUMBER_CHARS, "pattern": r"^-?\d{1,12}(\.\d{1,6})?$"},
+            ]
+        }
+    ),
 ]
 
 JsonObject = Annotated[dict[str, Any], BeforeValidator(bound_json)]
