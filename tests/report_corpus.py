@@ -549,7 +549,7 @@ def duplicate_uscc(s: Setting) -> Built:
     return "调度表.xlsx", report_xlsx(table([*three(), again]))
 
 
-@case("text in a number cell", "row", "实际上岗", "“若干”不是数字", row=SECOND)
+@case("text in a number cell", "row", "实际到岗", "“若干”不是数字", row=SECOND)
 def text_in_number(s: Setting) -> Built:
     return "调度表.xlsx", bad_second_row(on_duty="若干")
 
@@ -575,7 +575,7 @@ def count_too_big(s: Setting) -> Built:
     return "调度表.xlsx", bad_second_row(baseline_headcount=1_200_000)
 
 
-@case("on duty above reported back", "row", "实际上岗人数(130)大于报到人数(100)", row=SECOND)
+@case("on duty above reported back", "row", "实际到岗人数(130)大于报到人数(100)", row=SECOND)
 def on_duty_over_back(s: Setting) -> Built:
     return "调度表.xlsx", bad_second_row(on_duty=130)
 
@@ -585,7 +585,7 @@ def isolated_over_back(s: Setting) -> Built:
     return "调度表.xlsx", bad_second_row(isolated=120)
 
 
-@case("not resumed but people on duty", "row", "未复工企业的实际上岗人数应为0，现为90", row=SECOND)
+@case("not resumed but people on duty", "row", "未复工企业的实际到岗人数应为0，现为90", row=SECOND)
 def closed_but_on_duty(s: Setting) -> Built:
     return "调度表.xlsx", bad_second_row(resumed="否", resumed_on=None, capacity_pct=0)
 

@@ -76,7 +76,7 @@ def test_the_form_submits_and_the_home_page_says_reported(world: World, today_pl
     response = client.post(f"/dispatch/e/{e.uscc}/report/", form())
     assert response.status_code == 302
     page = client.get(f"/dispatch/e/{e.uscc}/").content.decode()
-    assert "今日已报送" in page and "上岗 260 / 在册 480 人" in page
+    assert "今日已报送" in page and "到岗 260 / 在册 480 人" in page
     assert Report.objects.get(enterprise=e).measures == ["temperature", "masks"]
 
 
@@ -87,7 +87,7 @@ def test_the_form_shows_a_hard_error_in_chinese_and_keeps_what_was_typed(
     response = world.client("reporter").post(f"/dispatch/e/{e.uscc}/report/", form(on_duty="530"))
     page = response.content.decode()
     assert response.status_code == 422
-    assert "实际上岗人数(530)大于报到人数(300)" in page and 'value="530"' in page
+    assert "实际到岗人数(530)大于报到人数(300)" in page and 'value="530"' in page
     assert not Report.objects.exists()
 
 

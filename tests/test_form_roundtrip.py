@@ -78,7 +78,7 @@ def test_the_report_form_keeps_every_field_after_a_refusal_and_saves_them_all(
     )
     refused = client.post(url, typed)
     assert refused.status_code == 422
-    assert f"实际上岗人数({back + 30})大于报到人数({back})" in refused.content.decode()
+    assert f"实际到岗人数({back + 30})大于报到人数({back})" in refused.content.decode()
     shown = assert_kept(refused.content, typed)
     shown["on_duty"] = str(back - 40)
     assert client.post(url, shown).status_code == 302
@@ -97,7 +97,7 @@ def test_a_ticked_confirmation_stays_ticked_when_the_form_comes_back(world: Worl
     # 520 back of 480 on the books asks for a confirmation; 530 on duty of 520 back is an error
     typed = report_typed(reported_back="520", isolated="0", on_duty="530", confirm="over_baseline")
     refused = client.post(url, typed)
-    assert refused.status_code == 422 and "实际上岗人数(530)大于报到人数(520)" in refused.content.decode()
+    assert refused.status_code == 422 and "实际到岗人数(530)大于报到人数(520)" in refused.content.decode()
     shown = assert_kept(refused.content, typed)
     shown["on_duty"] = "490"
     assert client.post(url, shown).status_code == 302

@@ -87,7 +87,7 @@ def test_one_bad_row_writes_nothing_and_names_the_row_and_the_fix(world: World, 
     result = run(world, plan, data)
     assert not result.written and Report.objects.count() == 0
     bad = result.rejected[0]
-    assert bad.row == 3 and "实际上岗人数(30)大于报到人数(20)" in bad.message
+    assert bad.row == 3 and "实际到岗人数(30)大于报到人数(20)" in bad.message
     assert result.outcomes[0].status == "imported"  # would have been: the page shows both
 
 

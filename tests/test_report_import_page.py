@@ -68,7 +68,7 @@ def test_a_small_sheet_is_imported_at_once_and_the_job_page_says_so(world: World
 def test_rejected_rows_are_listed_and_the_result_sheet_marks_them(world: World, open_plan: Plan) -> None:
     response, client = upload(world, open_plan, good_and_bad(world))
     page = response.content.decode()
-    assert "未写入任何数据" in page and "实际上岗人数(30)大于报到人数(20)" in page
+    assert "未写入任何数据" in page and "实际到岗人数(30)大于报到人数(20)" in page
     assert Report.objects.count() == 0
     job = Job.objects.get()
     download = client.get(f"/jobs/{job.pk}/result.xlsx")
@@ -76,7 +76,7 @@ def test_rejected_rows_are_listed_and_the_result_sheet_marks_them(world: World, 
     rows = CalamineWorkbook.from_filelike(io.BytesIO(download.content)).get_sheet_by_index(0).to_python()
     assert rows[0][0] == "长春市外贸企业复工情况调度表"  # the sheet as it came, titles and all
     assert rows[1][-1] == "导入结果"
-    assert str(rows[2][-1]).startswith("已导入") and str(rows[3][-1]).startswith("拒绝：实际上岗人数(30)")
+    assert str(rows[2][-1]).startswith("已导入") and str(rows[3][-1]).startswith("拒绝：实际到岗人数(30)")
     assert world.client("jilin").get(f"/jobs/{job.pk}/result.xlsx").status_code == 404  # not theirs
 
 

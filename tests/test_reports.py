@@ -79,11 +79,11 @@ def test_a_change_adds_a_revision_with_old_and_new_and_overwrites_nothing(world:
     ("raw", "message"),
     [
         (figures(isolated=320), "报到后隔离人数(320)大于报到人数(300)"),
-        (figures(on_duty=530), "实际上岗人数(530)大于报到人数(300)"),
-        (figures(resumed=False, capacity_pct=None), "未复工企业的实际上岗人数应为0，现为260"),
+        (figures(on_duty=530), "实际到岗人数(530)大于报到人数(300)"),
+        (figures(resumed=False, capacity_pct=None), "未复工企业的实际到岗人数应为0，现为260"),
         (figures(capacity_pct=250), "实际产能恢复比例：比例不能超过200%，现为250.00%"),
         (figures(reported_back=-3), "报到人数：不能小于0，现为-3"),
-        (figures(on_duty="很多"), "实际上岗：“很多”不是数字"),
+        (figures(on_duty="很多"), "实际到岗：“很多”不是数字"),
         (figures(capacity_pct=None), "已复工企业请填写实际产能恢复比例"),
         (figures(resumed=None), "是否已开复工（是/否）"),
         (figures(resumed_on="2020-03-01"), "复工日期2020-03-01晚于填报日期2020-02-17"),
@@ -114,7 +114,7 @@ def test_an_unusual_jump_needs_confirming(world: World, plan: Any) -> None:
         submit(world, "reporter", figures(on_duty=on_duty), day=day, now=at(day, 9))
     with pytest.raises(ConfirmationRequired) as caught:
         submit(world, "reporter", figures(on_duty=30))
-    assert "实际上岗由上次的258人变为30人，变化异常" in caught.value.message
+    assert "实际到岗由上次的258人变为30人，变化异常" in caught.value.message
     submit(world, "reporter", figures(on_duty=275))  # a normal day-to-day change passes
 
 

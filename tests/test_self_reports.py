@@ -227,8 +227,8 @@ def test_the_on_behalf_form_shows_the_enterprises_own_values_before_overwriting(
     url = f"/dispatch/e/{nanguan.uscc}/report/"
     response = client.post(url, form_post({**OWN, "on_duty": 73}))
     page = response.content.decode()
-    assert "企业已于 11:47 自行报送当日情况" in page and "实际上岗 70" in page and "防疫措施落实 测温、消毒" in page
-    assert "实际上岗 70 → 73" in page and 'value="overwrite_self_report"' in page
+    assert "企业已于 11:47 自行报送当日情况" in page and "实际到岗 70" in page and "防疫措施落实 测温、消毒" in page
+    assert "实际到岗 70 → 73" in page and 'value="overwrite_self_report"' in page
     assert Report.objects.get(date=DAY).on_duty == 70
     client.post(url, form_post({**OWN, "on_duty": 73}, ["overwrite_self_report"]))
     report = Report.objects.get(date=DAY)

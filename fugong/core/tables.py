@@ -3,7 +3,7 @@
 Files are recognised by their first bytes, not their names, so a renamed .docx or an
 encrypted workbook gets a message that says what it really is. The header row is found by
 matching known column names (with aliases), even below title rows and across two-row merged
-headers such as 员工情况 over 在册/报到/隔离/上岗.
+headers such as 员工情况 over 在册/报到/隔离/到岗 (or 上岗).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ LABELS = {
     "baseline_headcount": "在册员工",
     "reported_back": "报到人数",
     "isolated": "报到后隔离",
-    "on_duty": "实际上岗",
+    "on_duty": "实际到岗",
     "capacity_pct": "实际产能恢复比例",
     "measures": "防疫措施落实",
     "problems": "开工后突出问题",
@@ -248,13 +248,13 @@ def hard_rules(v: dict[str, Any], day: datetime.date) -> list[Problem]:
         )
     if on_duty > back:
         errors.append(
-            Problem("on_duty", f"实际上岗人数({on_duty})大于报到人数({back})，上岗的员工应包含在报到人数中")
+            Problem("on_duty", f"实际到岗人数({on_duty})大于报到人数({back})，到岗的员工应包含在报到人数中")
         )
     if not v["resumed"]:
         if on_duty:
             errors.append(
                 Problem(
-                    "on_duty", f"未复工企业的实际上岗人数应为0，现为{on_duty}；如已复工请改为“是”（已复工）"
+                    "on_duty", f"未复工企业的实际到岗人数应为0，现为{on_duty}；如已复工请改为“是”（已复工）"
                 )
             )
         if v.get("capacity_pct"):
@@ -286,7 +286,7 @@ def warnings_for(v: dict[str, Any], history: Sequence[dict[str, Any]], day: date
         warnings.append(
             Problem(
                 "on_duty",
-                f"实际上岗({v['on_duty']})与隔离({v['isolated']})合计大于报到人数({v['reported_back']})，请核实",
+                f"实际到岗({v['on_duty']})与隔离({v['isolated']})合计大于报到人数({v['reported_back']})，请核实",
                 "duty_plus_isolated",
             )
         )

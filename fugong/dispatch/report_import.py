@@ -275,7 +275,7 @@ def find_table(sheets: list[tables.Sheet], plan: Plan) -> Table:
         raise tables.file_error("文件中没有任何数据（工作表都是空的），请确认选对了文件并已保存")
     names = "、".join(f"“{s.name}”" for s in shown)
     raise tables.file_error(
-        f"在工作表{names}的前10行中找不到填报表头（需有“统一社会信用代码”“是否复工”“报到人数”“实际上岗”等列）；"
+        f"在工作表{names}的前10行中找不到填报表头（需有“统一社会信用代码”“是否复工”“报到人数”“实际到岗”等列）；"
         "请确认上传的是企业复工填报表，而不是其他表格；如果表头显示为乱码，多半是 CSV 的文字编码不对，请另存为 UTF-8 或 GBK 编码"
     )
 

@@ -44,7 +44,7 @@ TEMPLATE_HINTS = {
     "resumed": "从下拉列表选择“是”或“否”",
     "resumed_on": "已复工企业填写开始复工的日期，如 2020-02-17；未复工不填",
     "baseline_headcount": "已按企业最近一次填报（没有的按企业库）预填，人数有变化可直接修改",
-    "isolated": "报到人数中正在隔离、尚未上岗的员工数",
+    "isolated": "报到人数中正在隔离、尚未到岗的员工数",
     "capacity_pct": "填0到200之间的数字，单位为%：恢复到正常产能的65%填 65，请不要输入%号；未复工填0",
     "measures": "可填多项，用“、”分隔，可选：" + "、".join(MEASURES.values()),
     "problem_tags": "可填多项，用“、”分隔，可选：" + "、".join(PROBLEM_TAGS.values()),

@@ -102,8 +102,8 @@ def attachment(filename: str) -> str:
 
 DEFINITIONS = {
     "resumption": "复工率 = 已复工企业数 ÷ 纳入调度的企业数（按各企业当日或最近一次填报）",
-    "attendance_resumed": "到岗率 = 已复工企业的实际上岗人数 ÷ 其在册员工数",
-    "attendance_all": "到岗率 = 实际上岗人数 ÷ 全部纳入企业的在册员工数",
+    "attendance_resumed": "到岗率（已复工企业）= 已复工企业的实际到岗人数 ÷ 其在册员工数",
+    "attendance_all": "到岗率（全部企业）= 实际到岗人数 ÷ 全部纳入企业的在册员工数",
     "capacity": "产能恢复率 = 已复工企业产能恢复比例的加权平均，权重为正常日产值（未填时用在册员工数）",
     "submitted": "报送率 = 当日已报送企业数 ÷ 应报企业数",
 }

@@ -4,7 +4,7 @@ The rule for every single-report way in (the form, the on-behalf form, `POST /re
 `base_revision` is the report's `revision_count` when the client read it (0 for a day not yet
 reported). When it is given and differs from the stored count, the write is refused with
 409 `stale_revision`, the stored values in `details.current` and a message naming who changed
-what ("该日报已于 11:47 被 张三（网页） 修改为 实际上岗 73，请核对后再提交"). The person then
+what ("该日报已于 11:47 被 张三（网页） 修改为 实际到岗 73，请核对后再提交"). The person then
 resubmits from the current revision, knowingly.
 
 - `base_revision` omitted (older API clients, scripts): no check, as before — the last write wins,

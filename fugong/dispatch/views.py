@@ -132,7 +132,7 @@ def render_report_form(
 
 CONFIRMATIONS = {
     "over_baseline": "报到人数超过在册员工",
-    "duty_plus_isolated": "实际上岗与隔离之和超过报到人数",
+    "duty_plus_isolated": "实际到岗与隔离之和超过报到人数",
     "unchanged_7_days": "已连续7天填报相同的数字",
     "overwrite_self_report": "覆盖企业自行报送的数字",
     "clears_stored_values": "清空已保存的内容",

@@ -42,6 +42,6 @@ def test_a_sheet_uploaded_in_the_browser_is_imported_and_a_bad_row_is_shown(
     page.goto(f"{live_server.url}/dispatch/import/?plan={scene['plan'].pk}")
     upload(page, sheets.xlsx(("调度表", [HEADER, [e.uscc, e.name, "是", 480, 300, 10, 400, "60%"]])))
     assert "未写入任何数据" in page.locator("#job-status").inner_text()
-    assert "实际上岗人数(400)大于报到人数(300)" in page.locator("#job-rows").inner_text()
+    assert "实际到岗人数(400)大于报到人数(300)" in page.locator("#job-rows").inner_text()
     assert Report.objects.get(enterprise=e).on_duty == 250  # nothing written
     page.screenshot(path=str(Path(settings.VAR_DIR) / "import-rejected.png"), full_page=True)

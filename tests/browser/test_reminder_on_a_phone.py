@@ -36,5 +36,5 @@ def test_a_reminder_leads_a_reporter_from_the_badge_to_the_form(
     phone.screenshot(path=str(Path(settings.VAR_DIR) / "mobile-reminder.png"), full_page=True)
     message.get_by_role("button", name="去处理").click()  # a POST: it marks the message read
     assert phone.url.endswith(f"/dispatch/e/{scene['enterprise'].uscc}/report/?date={today}")
-    assert phone.get_by_label("实际上岗").is_visible()
+    assert phone.get_by_label("实际到岗").is_visible()
     assert phone.locator("a", has_text="消息").locator(".badge").count() == 0  # read

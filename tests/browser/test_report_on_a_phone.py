@@ -119,7 +119,7 @@ def test_a_reporter_submits_on_a_phone_and_the_dispatchers_board_changes(
     phone.get_by_label("已复工").check()
     phone.get_by_label("报到人数").fill("300")
     phone.get_by_label("报到后隔离").fill("20")
-    phone.get_by_label("实际上岗").fill("260")
+    phone.get_by_label("实际到岗").fill("260")
     phone.get_by_label("产能恢复比例（%）").fill("55")
     phone.get_by_label("测温").check()
     phone.screenshot(path=str(shots / "mobile-report-form.png"), full_page=True)
