@@ -86,7 +86,10 @@ class FugongAPI(NinjaAPI):
 api = FugongAPI(
     title="复工通 Fugong API",
     version="1",
-    description="企业复工复产调度与服务平台接口。认证：POST /api/v1/auth/token 取得令牌后，在请求头加 Authorization: Bearer <token>。",
+    description=(
+        "企业复工复产调度与服务平台接口。认证：`POST /api/v1/auth/token` 取得令牌后，"
+        "在请求头加 `Authorization: Bearer <token>`。错误一律为 `{code, message, details}`，message 为中文说明。"
+    ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
     renderer=ChineseJSONRenderer(),
