@@ -19,7 +19,7 @@ from django.utils import timezone
 from fugong.core import audit, bulk
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
-from fugong.dispatch import baselines, rollups, self_reports, stale
+from fugong.dispatch import baselines, corrections, rollups, self_reports, stale
 from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
 from fugong.dispatch.periods import lock_date, period_of
@@ -232,7 +232,11 @@ def do_submit_report(
                 data={k: audit.plain(v) for k, v in values.items()},
                 changes=changes,
                 confirmed=confirmed,
+                correction=bool(changes) and corrections.is_correction(day, now),
             )
+            if revision.correction:  # an earlier day's figures move: the county is told
+                corrected = corrections.Corrected(enterprise, day, report.pk, revision.number)
+                corrections.do_flag_corrections(user, [corrected], now)
             if changes:
                 rollups.apply_submission(
                     enterprise,
@@ -354,6 +358,7 @@ def do_submit_reports(
         deltas.append(rollups.Change(item.enterprise, before, after, item.plans))
     bulk.insert_rows(Report, first)
     bulk.update_rows(Report, changed)
+    late = corrections.is_correction(day, now)
     report_ids = {item.enterprise.pk: item.existing.pk for item in batch if item.existing is not None}
     if first:  # COPY returns no keys
         created = rollups.nearest_reports([row["enterprise"] for row in first], on=day)
@@ -374,10 +379,21 @@ def do_submit_reports(
                 "data": data,
                 "changes": changes,
                 "confirmed": item.confirmed,
+                "correction": bool(changes) and late,
             }
             for item, number, changes, data in revisions
         ],
     )
+    if late:  # earlier days' figures move: each county is told
+        corrections.do_flag_corrections(
+            user,
+            [
+                corrections.Corrected(item.enterprise, day, report_ids[item.enterprise.pk], number)
+                for item, number, changes, _ in revisions
+                if changes
+            ],
+            now,
+        )
     rollups.apply_submissions(day, deltas, pending)
     flags = [
         baselines.Flag(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from fugong.core import audit
 from fugong.dispatch import brief, defaults, export, export_jobs
 from fugong.dispatch.completeness import breadcrumbs
+from fugong.dispatch.corrections import corrections
 from fugong.dispatch.dashboard import dashboard_data
 from fugong.dispatch.defaults import Choice
 from fugong.dispatch.maps import map_for
@@ -125,5 +126,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "ancestors": breadcrumbs(request.user, plan, region),
         "definitions": {**DEFINITIONS, "attendance": DEFINITIONS[attendance_key]},
         "map": map_for(region.code),
+        "corrections": corrections(plan, day, region),  # 其中N户更正了以往日期的填报
     }
     return render(request, "dispatch/dashboard.html", context)

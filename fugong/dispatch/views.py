@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from fugong.core.access import Action, access_object, scope_for
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.models import Channel
-from fugong.dispatch import actions, defaults, stale
+from fugong.dispatch import actions, corrections, defaults, stale
 from fugong.dispatch.actions import ConfirmationRequired
 from fugong.dispatch.completeness import (
     breadcrumbs,
@@ -29,7 +30,7 @@ from fugong.dispatch.completeness import (
 from fugong.dispatch.defaults import EARLIEST, LATEST
 from fugong.dispatch.fields import LABELS, MEASURES, PROBLEM_TAGS
 from fugong.dispatch.forms import initial_values, raw_from_post, same_as
-from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plans_covering
 from fugong.enterprises.models import Enterprise
@@ -75,7 +76,9 @@ def enterprise_home(request: HttpRequest, uscc: str) -> HttpResponse:
         "deadlines": deadlines,
         "today_report": today_report,
         "late": bool(today_report and any(today_report.received_at >= p.deadline for _, p in deadlines)),
-        "reports": Report.objects.filter(enterprise=enterprise).order_by("-date")[:30],
+        "reports": Report.objects.filter(enterprise=enterprise)
+        .annotate(corrected=Exists(ReportRevision.objects.filter(report=OuterRef("pk"), correction=True)))
+        .order_by("-date")[:30],
         "can_report": Enterprise.objects.visible_to(request.user, Action.REPORT)
         .filter(pk=enterprise.pk)
         .exists(),
@@ -215,7 +218,9 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         (r, [(LABELS.get(k, k), old, new) for k, (old, new) in r.changes.items()])
         for r in report.revisions.select_related("by").order_by("-number")
     ]
-    return render(request, "dispatch/report_detail.html", {"report": report, "revisions": revisions})
+    notes = [corrections.note(report.date, r.at, r.number) for r, _ in reversed(revisions) if r.correction]
+    context = {"report": report, "revisions": revisions, "corrections": notes}
+    return render(request, "dispatch/report_detail.html", context)
 
 
 @login_required
@@ -242,6 +247,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "period": period_of(plan, day),
         "reporting_day": is_reporting_day(plan, day),
         "rounds": rounds_sent(plan, day),
+        "corrections": corrections.corrections(plan, day, region),
         "missing_rows": reminded_marks(plan, day, missing),
         "can_remind": scope_for(request.user).allows(Action.CHANGE),
         # 代报 and the fill-in template are for those who report here (not a leader or a handler)
