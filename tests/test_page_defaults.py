@@ -27,7 +27,6 @@ BAD = [
     "?date=%E6%98%8E%E5%A4%A9",
     "?region=999999",
     "?region=220200",
-    "?region=",
     "?plan=&date=&region=",
 ]
 
