@@ -295,6 +295,25 @@ def test_a_forbidden_action_is_recorded_as_a_refusal(world: World, plan: Plan) -
     assert "无权操作被拒" in admin_list(world)
 
 
+def test_an_out_of_scope_enterprise_asked_for_through_the_api_is_recorded_with_the_api_channel(
+    world: World,
+) -> None:
+    from fugong.accounts.actions import do_create_token
+
+    _, raw = do_create_token(world.user("jilin"), "脚本", channel=Channel.WEB)
+    outside = world.enterprise("nanguan")  # 长春市: not 吉林市's
+    response = Client().get(f"/api/v1/enterprises/{outside.uscc}", headers={"authorization": f"Bearer {raw}"})
+    assert response.status_code == 404
+    refusal = only("access.not_found")
+    assert refusal.actor == world.user("jilin") and refusal.channel == Channel.API
+    assert refusal.object_type == "enterprise" and outside.uscc in refusal.object_key
+
+
+def test_an_anonymous_request_records_no_refusal(world: World) -> None:
+    Client().get(f"/api/v1/enterprises/{world.enterprise('nanguan').uscc}")
+    assert not AuditEvent.objects.filter(action__startswith="access.").exists()
+
+
 def test_an_allowed_request_records_no_refusal(world: World) -> None:
     job = Job.objects.create(kind="export", title="市级调度表", created_by=world.user("changchun"))
     assert world.client("changchun").get(f"/jobs/{job.pk}/").status_code == 200

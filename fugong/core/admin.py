@@ -62,7 +62,7 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="操作", ordering="action")
     def action_name(self, event: AuditEvent) -> str:
-        return audit.action_label(event.action)
+        return event.action_label
 
     @admin.display(description="对象类型", ordering="object_type")
     def object_name(self, event: AuditEvent) -> str:

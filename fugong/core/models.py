@@ -47,7 +47,14 @@ class AuditEvent(models.Model):
         verbose_name = verbose_name_plural = "操作记录"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_key}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action_label} {self.object_type}:{self.object_key}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in Chinese (提醒, 解锁填报 …), as every page that shows history says it."""
+        from fugong.core.audit import action_label  # audit imports this module
+
+        return action_label(self.action)
 
 
 class JobQuerySet(RestrictedQuerySet["Job"]):
