@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # who is acting, for the audit trail's receivers; writes the request's refusals at its end
     "fugong.core.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # a form posted after the session expired is kept for after signing in (fugong/core/kept_forms.py)
+    "fugong.core.kept_forms.KeepExpiredFormMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "fugong.core.middleware.DomainErrorMiddleware",

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from fugong.accounts.models import Department
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.kept_forms import restored_post
 from fugong.core.models import Channel
 from fugong.core.versions import StaleVersion, side_by_side
 from fugong.dispatch import actions, plan_actions
@@ -31,8 +32,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dispatch/plan_list.html", {"plans": plans, "changeable": changeable})
 
 
-def plan_form_raw(request: HttpRequest) -> dict[str, Any]:
-    post = request.POST
+def plan_form_raw(request: HttpRequest, post: QueryDict | None = None) -> dict[str, Any]:
+    post = request.POST if post is None else post
     selector = {
         "regions": [
             c.strip() for c in post.get("selector_regions", "").replace("，", ",").split(",") if c.strip()
@@ -132,6 +133,9 @@ def values_of(plan: Plan) -> dict[str, Any]:
 @login_required
 def plan_new(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.CHANGE)
+    kept = restored_post(request) if request.method != "POST" else None
+    if kept is not None:  # typed before the session expired: to check, not submitted
+        return render_plan_form(request, None, plan_form_raw(request, kept))
     if request.method != "POST":
         defaults = {
             "cadence": "daily",
@@ -157,6 +161,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = access_object(Plan.objects.select_related("owner_region"), request.user, Action.CHANGE, pk=plan_id)
+    kept = restored_post(request) if request.method != "POST" else None
+    if kept is not None:  # typed before the session expired: to check, not submitted
+        base = kept.get("base_version") or plan_actions.version(plan)
+        return render_plan_form(request, plan, plan_form_raw(request, kept), base_version=base)
     if request.method != "POST":
         return render_plan_form(request, plan, values_of(plan), base_version=plan_actions.version(plan))
     raw = plan_form_raw(request)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.kept_forms import restored_post
 from fugong.core.models import Channel
 from fugong.dispatch import actions, corrections, defaults, stale
 from fugong.dispatch.actions import ConfirmationRequired
@@ -168,6 +169,17 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
     today_report = Report.objects.filter(enterprise=enterprise, date=day).first()
     last = Report.objects.filter(enterprise=enterprise, date__lt=day).order_by("-date").first()
     stored_revision = today_report.revision_count if today_report else 0
+    kept = restored_post(request) if request.method != "POST" else None
+    if kept is not None:  # typed before the session expired: shown to check, not submitted
+        kept_base = posted_revision(kept)  # the revision it was typed on: a change since is caught
+        return render_report_form(
+            request,
+            enterprise,
+            day,
+            raw_from_post(kept, plans_covering(enterprise, day)),
+            base_revision=stored_revision if kept_base is None else kept_base,
+            confirmed=kept.getlist("confirm"),
+        )
     if request.method != "POST":
         return render_report_form(
             request,

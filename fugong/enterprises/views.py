@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from pydantic import ValidationError as PydanticError
 
 from fugong.core import audit, jobs
 from fugong.core.access import Action, access_object, require_action
 from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.kept_forms import restored_post
 from fugong.core.middleware import accepts_uploads
 from fugong.core.models import Channel
 from fugong.core.versions import StaleVersion, side_by_side
@@ -95,10 +96,10 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     return render(request, "enterprises/detail.html", context)
 
 
-def form_values(request: HttpRequest) -> dict[str, Any]:
-    raw: dict[str, Any] = {spec.name: request.POST.get(spec.name, "") for spec in FIELDS}
-    raw["sectors"] = request.POST.getlist("sectors")  # none ticked clears the tags
-    raw["above_scale"] = "是" if request.POST.get("above_scale") else "否"
+def form_values(post: QueryDict) -> dict[str, Any]:
+    raw: dict[str, Any] = {spec.name: post.get(spec.name, "") for spec in FIELDS}
+    raw["sectors"] = post.getlist("sectors")  # none ticked clears the tags
+    raw["above_scale"] = "是" if post.get("above_scale") else "否"
     return raw
 
 
@@ -140,8 +141,10 @@ def initial_values(enterprise: Enterprise) -> dict[str, Any]:
 def enterprise_create(request: HttpRequest) -> HttpResponse:
     require_action(request.user, Action.CHANGE)
     if request.method != "POST":
-        return render_form(request, None, {"active_from": "", "sectors": []}, None)
-    raw = form_values(request)
+        kept = restored_post(request)  # typed before the session expired: to check, not submitted
+        raw = form_values(kept) if kept is not None else {"active_from": "", "sectors": []}
+        return render_form(request, None, raw, None)
+    raw = form_values(request.POST)
     try:
         enterprise = actions.check_create_enterprise(request.user, raw, channel=Channel.WEB)
     except DomainError as exc:
@@ -154,8 +157,12 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 def enterprise_edit(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = access_object(Enterprise.objects.all(), request.user, Action.CHANGE, uscc=uscc.upper())
     if request.method != "POST":
+        kept = restored_post(request)  # typed before the session expired: to check, not submitted
+        if kept is not None:
+            base = kept.get("base_version") or actions.version(enterprise)
+            return render_form(request, enterprise, form_values(kept), None, base)
         return render_form(request, enterprise, initial_values(enterprise), None, actions.version(enterprise))
-    raw = form_values(request)
+    raw = form_values(request.POST)
     raw.pop("uscc", None)
     base_version = request.POST.get("base_version") or None
     try:
