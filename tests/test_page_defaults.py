@@ -199,3 +199,10 @@ def test_no_page_answers_a_server_error_for_garbage_parameters_and_a_refusal_say
             if response.status_code >= 500 or not explained:
                 failing[url + query] = response.status_code
     assert failing == {}
+
+
+def test_the_scorecard_with_bad_dates_shows_this_month_and_says_so(world: World) -> None:
+    status, html = page(world.client("changchun"), "/problems/scorecard/?start=2020-02-30&end=abc")
+    assert status == 200
+    assert "日期“abc”无法识别" in html and "已显示今天" in html
+    assert "日期“2020-02-30”无法识别" in html and "已显示当月1日起" in html

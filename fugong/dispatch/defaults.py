@@ -80,18 +80,21 @@ def most_seen_plan(user: Any, plans: list[Plan], day: datetime.date) -> Plan | N
     return max(running, key=lambda p: (counts[p.pk], -p.pk))
 
 
-def choose_day(text: str | None, notes: list[str]) -> datetime.date:
-    today = timezone.localdate()
+def choose_day(
+    text: str | None, notes: list[str], *, default: datetime.date | None = None, named: str = "今天"
+) -> datetime.date:
+    """The day asked for, else `default` (today), saying why when the text was no usable date."""
+    fallback = default or timezone.localdate()
     if not text:
-        return today
+        return fallback
     try:
         day = parse_date(text)
     except CellError as exc:
-        notes.append(f"日期“{text[:20]}”无法识别（{exc}），已显示今天")
-        return today
+        notes.append(f"日期“{text[:20]}”无法识别（{exc}），已显示{named}")
+        return fallback
     if day is None or not EARLIEST <= day <= LATEST:
-        notes.append(f"日期“{text[:20]}”超出范围（{EARLIEST.year}—{LATEST.year}年），已显示今天")
-        return today
+        notes.append(f"日期“{text[:20]}”超出范围（{EARLIEST.year}—{LATEST.year}年），已显示{named}")
+        return fallback
     return day
 
 

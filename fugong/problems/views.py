@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import DomainError, NotFound
 from fugong.core.middleware import accepts_uploads
+from fugong.dispatch.defaults import choose_day
 from fugong.dispatch.fields import PROBLEM_TAGS
 from fugong.dispatch.models import Report
-from fugong.dispatch.views import day_param
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.views import region_choices
 from fugong.problems import clocks, flow, forms, scorecards
@@ -249,8 +249,11 @@ def attachment_download(request: HttpRequest, problem_id: int, attachment_id: in
 @login_required
 def scorecard(request: HttpRequest) -> HttpResponse:
     node = scorecards.access_scorecard_node(request.user, request.GET.get("region"))
-    end = day_param(request, "end")
-    start = day_param(request, "start") if request.GET.get("start") else end.replace(day=1)
+    notes: list[str] = []  # a bad date shows the default range and says so (dispatch/defaults.py)
+    end = choose_day(request.GET.get("end"), notes)
+    start = choose_day(request.GET.get("start"), notes, default=end.replace(day=1), named="当月1日起")
+    for note in notes:
+        messages.warning(request, note)
     if start > end:
         start, end = end, start
     if end - start > datetime.timedelta(days=366):
