@@ -228,6 +228,17 @@ def test_disabling_a_user_and_removing_a_role_are_recorded(world: World) -> None
     assert disabled.actor == admin and disabled.changes["is_active"] == [True, False]
 
 
+def test_django_permissions_given_to_a_user_are_recorded(world: World) -> None:
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(codename="view_auditevent")
+    with audit.acting(world.user("admin"), Channel.ADMIN):
+        world.user("jilin").user_permissions.add(permission)
+    given = only("user.permissions")
+    assert given.actor == world.user("admin") and given.changes["user_permissions"][1] == [str(permission)]
+    assert "修改用户权限" in admin_list(world)
+
+
 def test_signing_in_does_not_count_as_an_account_change(world: World) -> None:
     Client().post("/login/", {"username": "changchun", "password": PASSWORD})
     assert not events("user.change") and not events("user.password_change")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from fugong.accounts.models import Membership, User
 from fugong.core import audit
@@ -86,6 +86,28 @@ def user_deleted(sender: type[User], instance: User, **kwargs: Any) -> None:
         channel=acting.channel,
         action="user.delete",
         obj=instance,
+        note=f"用户 {instance.username}",
+    )
+
+
+def permissions_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, model: Any, **kwargs: Any
+) -> None:
+    """Django groups and permissions given to or taken from a user (the admin's user form)."""
+    if action not in ("post_add", "post_remove", "post_clear") or not isinstance(instance, User):
+        return
+    field = "groups" if sender is User.groups.through else "user_permissions"
+    names = sorted(str(o) for o in model.objects.filter(pk__in=pk_set or ()))
+    change = {"post_add": [None, names], "post_remove": [names, None], "post_clear": ["（全部）", None]}[
+        action
+    ]
+    acting = audit.current()
+    audit.record(
+        actor=acting.user,
+        channel=acting.channel,
+        action="user.permissions",
+        obj=instance,
+        changes={field: change},
         note=f"用户 {instance.username}",
     )
 
@@ -171,6 +193,8 @@ def connect() -> None:
         pre_save.connect(remember_before, sender=model, dispatch_uid=f"audit-before-{model.__name__}")
         post_save.connect(saved, sender=model, dispatch_uid=f"audit-saved-{model.__name__}")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"audit-deleted-{model.__name__}")
+    for through in (User.groups.through, User.user_permissions.through):
+        m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"audit-m2m-{through.__name__}")
     user_logged_in.connect(signed_in, dispatch_uid="audit-login")
     user_logged_out.connect(signed_out, dispatch_uid="audit-logout")
     user_login_failed.connect(sign_in_failed, dispatch_uid="audit-login-failed")

@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.enable": "启用用户",
     "user.delete": "删除用户",
     "user.password_change": "修改密码",
+    "user.permissions": "修改用户权限",
     "membership.add": "授予角色",
     "membership.change": "修改角色授权",
     "membership.disable": "停用角色授权",
