@@ -116,6 +116,14 @@ def test_a_validation_error_names_the_field_in_chinese(world: World) -> None:
     assert fields == {"plan": "应为整数", "date": "应为日期，如 2020-02-10"}
 
 
+def test_a_plan_with_an_unreadable_reminder_time_is_refused_not_a_500(world: World) -> None:
+    # found by the fuzz run: the time was refused, then read again as if it had been accepted
+    body = '{"title": "复工日调度", "owner_region": "220100", "start_date": "2020-02-10", "reminder_times": ["25:99"]}'
+    response = world.client("changchun").post("/api/v1/plans", body, content_type="application/json")
+    answer = assert_error(response, 422, "validation_failed")
+    assert [e["field"] for e in answer["details"]["errors"]] == ["reminder_times"]
+
+
 # -- the database gone ------------------------------------------------------------------------
 
 

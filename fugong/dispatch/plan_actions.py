@@ -173,7 +173,8 @@ def check_and_save(user: Any, raw: dict[str, Any], plan: Plan | None, *, channel
     if raw.get("reminder_times") is None:  # not given: keep the default or stored times before the deadline
         stored = cleaned.get("reminder_times", plan.reminder_times if plan else [])
         cleaned["reminder_times"] = [t for t in stored if parse_time(t) < deadline]
-    late = [t for t in cleaned["reminder_times"] if parse_time(t) >= deadline]
+    # unreadable times are already in errors, and not in cleaned
+    late = [t for t in cleaned.get("reminder_times", []) if parse_time(t) >= deadline]
     if late:
         errors.append(
             {
