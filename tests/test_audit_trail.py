@@ -153,10 +153,26 @@ def test_failed_sign_ins_and_the_lockout_are_recorded_with_the_name_tried(world:
     assert "登录失败" in admin_list(world) and "登录被锁定" in admin_list(world)
 
 
-def test_a_failed_admin_sign_in_is_recorded_once_with_the_admin_channel(world: World) -> None:
-    Client().post("/admin/login/", {"username": "admin", "password": "wrong"})
-    failure = only("auth.login_failed")
-    assert failure.channel == Channel.ADMIN and failure.object_key == "admin"
+def test_the_admin_signs_in_on_the_sites_page_so_the_throttle_and_the_trail_hold_there_too(
+    world: World,
+) -> None:
+    response = Client().get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    login = Client().get(response["Location"])
+    assert login.status_code == 302 and login["Location"] == "/login/?next=/admin/"
+    client = Client()
+    for _ in range(5):
+        client.post("/login/", {"username": "admin", "password": "wrong", "next": "/admin/"})
+    assert (
+        client.post("/login/", {"username": "admin", "password": PASSWORD, "next": "/admin/"}).status_code
+        == 429
+    )
+    assert len(events("auth.login_failed")) == 5 and only("auth.lockout").object_key == "admin"
+
+
+def test_a_signed_in_user_who_is_not_staff_is_told_the_admin_is_not_for_them(world: World) -> None:
+    response = world.client("changchun").get("/admin/login/?next=/admin/")
+    assert response.status_code == 403 and "管理后台只对系统管理员开放" in response.content.decode()
 
 
 def test_a_token_issued_through_the_api_is_recorded_with_the_api_channel(world: World) -> None:

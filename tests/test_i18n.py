@@ -55,11 +55,6 @@ def test_the_admin_speaks_chinese_with_its_own_headers(world: World) -> None:
     assert "错误：" in added.content.decode() and "Error:" not in added.content.decode()
 
 
-def test_the_admin_sign_in_page_is_chinese() -> None:
-    text = Client().get("/admin/login/").content.decode()
-    assert "复工通管理后台" in text and "登录" in text and "Log in" not in text
-
-
 def test_an_unknown_address_gets_a_chinese_404_page_with_the_way_home(world: World) -> None:
     response = world.client("changchun").get("/no-such-page/")
     text = response.content.decode()

@@ -5,15 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from fugong.core import audit
+from fugong.core.errors import Forbidden
 from fugong.core.models import AuditEvent, CalendarOverride, Job
 
 admin.site.site_header = "复工通管理后台"
 admin.site.site_title = "复工通管理后台"
 admin.site.index_title = "数据与账号管理"
+
+
+def sign_in_through_the_site(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin signs in on the site's own page, so the failed-login throttle and the audit
+    trail's sign-in records (accounts.actions.check_login) hold for the admin too."""
+    if request.user.is_authenticated:
+        # signed in, but not staff: say so rather than show a sign-in form again
+        raise Forbidden("管理后台只对系统管理员开放；如需使用，请联系系统管理员开通")
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("login"))
+
+
+admin.site.login = sign_in_through_the_site  # type: ignore[method-assign]
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -36,7 +51,9 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         codes = AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()
-        return sorted(((code, audit.object_type_label(code)) for code in codes if code), key=lambda item: item[1])
+        return sorted(
+            ((code, audit.object_type_label(code)) for code in codes if code), key=lambda item: item[1]
+        )
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         return queryset.filter(object_type=self.value()) if self.value() else queryset
@@ -57,7 +74,16 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["object_key", "note", "actor__username"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
-    readonly_fields = ["at", "actor", "channel", "action_name", "object_name", "object_key", "changes", "note"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "channel",
+        "action_name",
+        "object_name",
+        "object_key",
+        "changes",
+        "note",
+    ]
     fields = tuple(readonly_fields)
 
     @admin.display(description="操作", ordering="action")
