@@ -43,7 +43,7 @@ def run_check(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Com
         env=clean,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a shared, loaded machine: start-up can be slow
     )
 
 
