@@ -44,7 +44,9 @@ ATTEMPTS = 3
 
 def scene(rows: int) -> tuple[Plan, list[Enterprise]]:
     load_regions(["22"])
-    plan = Plan.objects.create(title="宽城区日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1))
+    plan = Plan.objects.create(  # no lock: the sheet is for a day of 2020
+        title="宽城区日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1), lock_after_days=None
+    )
     return plan, enlarge([], rows)
 
 

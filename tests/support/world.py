@@ -102,8 +102,14 @@ class Ghost:
 
 def build_sides(world: World) -> list[Side]:
     department = Department.objects.get(name="长春市商务局")
-    cc_plan = Plan.objects.create(title="长春市矩阵核查日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1))
-    jl_plan = Plan.objects.create(title="吉林市矩阵核查日调度", owner_region_id="220200", start_date=datetime.date(2020, 2, 1))
+    # no lock: the writes of the matrix are for a day of 2020, and should reach the write path
+    start, unlocked = datetime.date(2020, 2, 1), None
+    cc_plan = Plan.objects.create(
+        title="长春市矩阵核查日调度", owner_region_id="220100", start_date=start, lock_after_days=unlocked
+    )
+    jl_plan = Plan.objects.create(
+        title="吉林市矩阵核查日调度", owner_region_id="220200", start_date=start, lock_after_days=unlocked
+    )
     cc = _side(world, "长春", "220100", "nanguan", "reporter", "changchun", cc_plan, "南关矩阵诉求原料断供")
     jl = _side(world, "吉林市", "220200", "changyi", "jilin", "jilin", jl_plan, "昌邑矩阵诉求蒸汽短缺")
     # dispatched to 长春市商务局, so that the handler persona works on 长春's problem
