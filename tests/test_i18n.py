@@ -9,6 +9,7 @@ from fugong.accounts.actions import do_create_token
 from fugong.accounts.models import User
 from fugong.core.middleware import server_error
 from fugong.core.models import Channel
+from fugong.notify.models import Notification
 from tests.conftest import PASSWORD, World
 
 
@@ -48,6 +49,10 @@ def test_the_admin_speaks_chinese_with_its_own_headers(world: World) -> None:
     tokens = client.get("/admin/accounts/apitoken/").content.decode()
     for column in ("用户", "用途", "前缀", "创建时间", "最近使用", "吊销时间"):
         assert column in tokens, column
+    Notification.objects.create(user=world.user("changchun"), title="请于16时前报送")
+    notices = client.get("/admin/notify/notification/").content.decode()
+    for column in ("发送时间", "收件人", "类别", "标题", "已读时间"):
+        assert column in notices, column
     added = client.post(
         "/admin/accounts/user/add/",
         {"username": "x", "password1": "1", "password2": "2", "usable_password": "true"},

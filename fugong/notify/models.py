@@ -29,18 +29,25 @@ class Topic(models.TextChoices):
 class Notification(models.Model):
     """A message to one user, e.g. a reminder to report before the deadline."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="notifications"
+    )
     topic = models.CharField("类别", max_length=10, choices=Topic.choices, default=Topic.MANUAL)
     # set for scheduled notices: the same key never reaches the same user twice
-    key = models.CharField(max_length=120, blank=True)
+    key = models.CharField("去重键", max_length=120, blank=True)
     title = models.CharField("标题", max_length=100)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=200, blank=True)
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="发送人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
     # a reminder whose every enterprise has reported since: shown as 已报送, and read
     done_at = models.DateTimeField("已报送", null=True, blank=True)
 
@@ -196,11 +203,16 @@ class Delivery(models.Model):
         Channel, verbose_name="渠道", on_delete=models.CASCADE, related_name="deliveries"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="收件人",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     address = models.CharField("收件地址", max_length=254, blank=True)  # e-mail or phone; blank for robots
     topic = models.CharField("类别", max_length=10, choices=Topic.choices)
-    key = models.CharField(max_length=160, blank=True)
+    key = models.CharField("去重键", max_length=160, blank=True)
     title = models.CharField("标题", max_length=100)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=200, blank=True)
