@@ -123,3 +123,32 @@ def test_a_week_old_day_is_locked_by_the_default(world: World) -> None:
     with pytest.raises(PeriodLocked, match="已锁定"):
         report_on(world, old, noon(TODAY))
     assert not Report.objects.exists() and plan.lock_after_days == 7
+
+
+def test_an_import_of_an_old_day_is_flagged_with_one_notice_per_dispatcher(
+    world: World, open_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fugong.dispatch import corrections as module
+    from fugong.dispatch.report_import import check_import_reports
+    from tests import sheets
+    from tests.test_report_import import HEADER, row
+
+    monkeypatch.setattr(module, "ONE_BY_ONE", 1)  # two rows are "many" here: one summary notice
+    old = TODAY - datetime.timedelta(days=3)
+    data = sheets.xlsx(
+        (
+            "调度表",
+            [
+                HEADER,
+                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                row(world, "chaoyang", "否", 120, 20, 0, 0, 0),
+            ],
+        )
+    )
+    result = check_import_reports(world.user("province"), data, "调度表.xlsx", plan=open_plan, day=old, now=noon(TODAY))
+    assert result.written
+    assert set(Report.objects.values_list("revisions__correction", flat=True)) == {True}
+    notice = Notification.objects.get()
+    assert notice.user.username == "changchun"
+    assert notice.title == f"2户企业{old.month}月{old.day}日的日报被更正" and "（province）" in notice.body
+    assert corrections(open_plan, TODAY, Region.objects.get(code="220000")).count == 2
