@@ -114,6 +114,25 @@ def test_a_city_dispatcher_creates_plans_only_for_their_city(world: World) -> No
     assert leader.status_code == 403
 
 
+def test_a_plan_with_several_extra_fields_is_saved_and_its_history_kept(world: World) -> None:
+    extra = [
+        {"key": "investment", "label": "完成投资", "type": "decimal", "unit": "万元"},
+        {"key": "orders", "label": "在手订单", "type": "int", "unit": "份"},
+    ]
+    plan = {
+        "title": "长春市重点项目周调度",
+        "owner_region": "220100",
+        "start_date": "2020-02-17",
+        "cadence": "weekly",
+        "extra_fields": extra,
+    }
+    client = world.client("changchun")
+    created = client.post("/api/v1/plans", json.dumps(plan), content_type="application/json")
+    assert created.status_code == 201, created.content.decode()
+    saved = Plan.objects.get(pk=created.json()["id"])
+    assert [f["key"] for f in saved.extra_fields] == ["investment", "orders"]
+
+
 def test_the_province_plan_is_visible_below_but_only_changeable_at_its_level(
     world: World, plan: Plan
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -93,7 +94,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, datetime.date | datetime.datetime | datetime.time | decimal.Decimal):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return sorted(plain(v) for v in value)
+        items = [plain(v) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:  # items that do not compare (a plan's extra fields are dicts)
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False, default=str))
     return value
 
 

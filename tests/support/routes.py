@@ -27,6 +27,11 @@ PAGE_METHODS = ("GET", "POST")  # every page is asked both ways: a GET-only view
 # A work-order move needs some action beyond viewing; which one depends on the move and the role.
 ANY_WRITE = (Action.CHANGE, Action.REPORT, Action.HANDLE)
 INTAKE = (Action.REPORT, Action.CHANGE)  # the enterprise's side, or staff taking it by phone
+# Everyone who sees a work order has a part in it (a leader supervises and urges): which move is
+# whose is the flow's table, and a move that is not the caller's is a 409 listing the allowed ones
+# (tests/test_problems_transitions.py), not a 403.
+MOVES = (Action.VIEW,)
+MOVES_NOTE = "a party's move that is not theirs: 409 from the flow"
 
 # Path parameter name → the kind of object it names (tests/support/world.py holds one of each
 # kind per side). Query parameters are named per route in `Entry.query`.
@@ -192,7 +197,9 @@ ROUTES: dict[str, Entry] = {
     "problems/new/": Entry(query={"enterprise": "enterprise"}, action=INTAKE, writes="form", chooser=True),
     "problems/scorecard/": Entry(query={"region": "region"}),
     "problems/<int:problem_id>/": Entry(),
-    "problems/<int:problem_id>/act/": Entry(action=ANY_WRITE, writes="post", extra_data={"action": "sign"}),
+    "problems/<int:problem_id>/act/": Entry(
+        action=MOVES, writes="post", extra_data={"action": "sign"}, note=MOVES_NOTE
+    ),
     "problems/<int:problem_id>/attach/": Entry(action=ANY_WRITE, writes="post"),
     "problems/<int:problem_id>/files/<int:attachment_id>/": Entry(),
     # API
@@ -222,7 +229,9 @@ ROUTES: dict[str, Entry] = {
     "POST api/v1/problems": Entry(body=_problem_body, body_kinds=("enterprise",), action=INTAKE),
     "GET api/v1/problems": Entry(filters={"region": "region"}),
     "GET api/v1/problems/<problem_id>": Entry(),
-    "POST api/v1/problems/<problem_id>/transitions": Entry(body=lambda v: {"action": "sign"}, action=ANY_WRITE),
+    "POST api/v1/problems/<problem_id>/transitions": Entry(
+        body=lambda v: {"action": "sign"}, action=MOVES, note=MOVES_NOTE
+    ),
 }
 
 
