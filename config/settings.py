@@ -180,6 +180,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# A form refused by the CSRF check is kept and shown again in Chinese (fugong/core/csrf.py).
+CSRF_FAILURE_VIEW = "fugong.core.csrf.csrf_failure"
 
 # HTTPS in production (README "配置"): off by default so a laptop on plain http works.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

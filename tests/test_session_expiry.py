@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from fugong.core.csrf import csrf_failure
 from fugong.dispatch.models import Plan, Report
 from tests.conftest import PASSWORD, World
 from tests.forms import as_lists, submitted
@@ -114,3 +115,41 @@ def test_a_kept_form_is_for_its_own_page_only(world: World, today_plan: Plan) ->
     home = client.get(f"/dispatch/e/{e.uscc}/").content.decode()
     assert "已恢复" not in home
     assert refused.status_code == 302 and "缺口罩" in client.get(url).content.decode()
+
+
+def test_a_report_refused_by_the_csrf_check_is_kept_and_shown_again_in_chinese(
+    world: World, today_plan: Plan
+) -> None:
+    """The form was open in one tab while the clerk signed out and in again in another: its token
+    is stale. The typed report comes back to be submitted again, with a Chinese explanation."""
+    e = world.enterprise("nanguan")
+    url = f"/dispatch/e/{e.uscc}/report/"
+    client = Client(enforce_csrf_checks=True)
+    login_page = client.get("/login/").content
+    client.post("/login/", {**submitted(login_page), "username": "reporter", "password": PASSWORD})
+    typed = {
+        **submitted(client.get(url).content),
+        "csrfmiddlewaretoken": "stale-token-from-an-old-page-0123456789abcdef0123456789abcdef01",
+        "resumed": "1",
+        "baseline_headcount": "480",
+        "reported_back": "300",
+        "isolated": "20",
+        "on_duty": "260",
+        "capacity_pct": "55",
+        "problems": "缺口罩",
+    }
+    client.cookies["csrftoken"] = "a-different-cookie-0123456789abcdef0123456789abcdef0123456789ab"
+    refused = client.post(url, typed)
+    assert refused.status_code == 302 and refused["Location"] == url
+    page = client.get(url).content.decode()
+    assert "页面已过期（安全校验未通过），您填写的内容已保留" in page
+    shown = submitted(page)
+    assert (shown["on_duty"], shown["problems"]) == ("260", "缺口罩")
+    assert not Report.objects.exists()
+    assert client.post(url, shown).status_code == 302
+    assert Report.objects.get().on_duty == 260
+
+
+def test_a_page_refused_by_the_csrf_check_without_a_session_explains_in_chinese(db: Any) -> None:
+    response = csrf_failure(RequestFactory().get("/"))
+    assert response.status_code == 403 and "页面已过期或缺少安全校验" in response.content.decode()
