@@ -173,3 +173,20 @@ def test_reminding_the_missing_notifies_their_reporters_and_liaisons(world: Worl
         .status_code
         == 403
     )
+
+
+def test_a_reports_history_reads_in_the_reporters_words_not_codes(world: World, today_plan: Plan) -> None:
+    e = world.enterprise("chaoyang")
+    client = world.client("liaison")
+    first = form(
+        resumed="0", baseline_headcount="120", reported_back="0", isolated="0", on_duty="0", capacity_pct=""
+    )
+    assert client.post(f"/dispatch/e/{e.uscc}/report/", {**first, "measures": ["masks"]}).status_code == 302
+    report = Report.objects.get(enterprise=e)
+    changed = form(baseline_headcount="120", reported_back="100", on_duty="80", client_id="f-2")
+    changed["base_revision"] = str(report.revision_count)
+    assert client.post(f"/dispatch/e/{e.uscc}/report/", changed).status_code == 302
+    page = world.client("changchun").get(f"/dispatch/reports/{report.pk}/").content.decode()
+    assert "网页" in page and "否 → 是" in page and "测温" in page
+    for code in (">web<", "False", "True", "'temperature'", "temperature"):
+        assert code not in page, code

@@ -73,7 +73,8 @@ def action_label(code: str) -> str:
 
 
 def channel_label(code: str) -> str:
-    return str(dict(Channel.choices).get(code, code))
+    # "demo": the history seed_demo writes (a report revision's channel, not an audit one)
+    return str({**dict(Channel.choices), "demo": "演示数据"}.get(code, code))
 
 
 def object_type_label(code: str) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fugong.core import audit
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
@@ -34,6 +35,7 @@ from fugong.dispatch.forms import initial_values, raw_from_post, same_as
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.periods import is_reporting_day, period_of
 from fugong.dispatch.selection import plans_covering
+from fugong.dispatch.self_reports import shown_value
 from fugong.enterprises.models import Enterprise
 from fugong.notify.actions import Overdue, do_remind_manually
 from fugong.notify.awaiting import MANUAL_GAP, last_reminded
@@ -227,11 +229,18 @@ def report_form(request: HttpRequest, uscc: str) -> HttpResponse:
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = access_object(Report.objects.select_related("enterprise__region"), request.user, pk=report_id)
     revisions = [
-        (r, [(LABELS.get(k, k), old, new) for k, (old, new) in r.changes.items()])
+        (r, [(LABELS.get(k, k), shown_value(k, old), shown_value(k, new)) for k, (old, new) in r.changes.items()])
         for r in report.revisions.select_related("by").order_by("-number")
     ]
     notes = [corrections.note(report.date, r.at, r.number) for r, _ in reversed(revisions) if r.correction]
-    context = {"report": report, "revisions": revisions, "corrections": notes}
+    context = {
+        "report": report,
+        "revisions": [
+            (r, changes, audit.channel_label(r.channel), "、".join(confirmation_label(c) for c in r.confirmed))
+            for r, changes in revisions
+        ],
+        "corrections": notes,
+    }
     return render(request, "dispatch/report_detail.html", context)
 
 
