@@ -94,6 +94,15 @@ def test_a_bad_date_shows_today_and_says_which_date_was_not_understood(world: Wo
     assert f"{today.month}月{today.day}日填报情况" in html
 
 
+def test_a_day_to_come_shows_today_and_says_it_has_no_figures_yet(world: World, plan: Plan) -> None:
+    today = timezone.localdate()
+    later = today + datetime.timedelta(days=3)
+    status, html = page(world.client("province"), f"/dispatch/brief/?date={later.isoformat()}")
+    assert status == 200
+    assert f"{later.month}月{later.day}日还没有到，尚无数据，已显示今天" in html
+    assert f"{later.year}年{later.month}月{later.day}日" not in html
+
+
 def test_a_region_outside_the_users_scope_shows_their_own_and_says_so(world: World, plan: Plan) -> None:
     status, html = page(world.client("changchun"), "/dispatch/dashboard/?region=220200")
     assert status == 200

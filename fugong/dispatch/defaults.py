@@ -81,10 +81,18 @@ def most_seen_plan(user: Any, plans: list[Plan], day: datetime.date) -> Plan | N
 
 
 def choose_day(
-    text: str | None, notes: list[str], *, default: datetime.date | None = None, named: str = "今天"
+    text: str | None,
+    notes: list[str],
+    *,
+    default: datetime.date | None = None,
+    named: str = "今天",
+    not_after_today: bool = False,
 ) -> datetime.date:
-    """The day asked for, else `default` (today), saying why when the text was no usable date."""
-    fallback = default or timezone.localdate()
+    """The day asked for, else `default` (today), saying why when the text was no usable date.
+    The figures pages pass `not_after_today`: a day to come has no figures yet, and showing
+    today's under its heading would mislead."""
+    today = timezone.localdate()
+    fallback = default or today
     if not text:
         return fallback
     try:
@@ -94,6 +102,9 @@ def choose_day(
         return fallback
     if day is None or not EARLIEST <= day <= LATEST:
         notes.append(f"日期“{text[:20]}”超出范围（{EARLIEST.year}—{LATEST.year}年），已显示{named}")
+        return fallback
+    if not_after_today and day > today:
+        notes.append(f"{day.month}月{day.day}日还没有到，尚无数据，已显示{named}")
         return fallback
     return day
 
@@ -134,7 +145,7 @@ def choose(request: HttpRequest, data: Any = None) -> Choice:
     """The plan, day and region asked for in `data` (default: the query string), or the defaults."""
     data = request.GET if data is None else data
     notes: list[str] = []
-    day = choose_day(data.get("date"), notes)
+    day = choose_day(data.get("date"), notes, not_after_today=True)
     plans = visible_plans(request.user)
     plan = choose_plan(request, plans, data.get("plan"), day, notes)
     region = choose_region(request.user, plan, data.get("region"), notes)
