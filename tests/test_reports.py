@@ -118,6 +118,22 @@ def test_an_unusual_jump_needs_confirming(world: World, plan: Any) -> None:
     submit(world, "reporter", figures(on_duty=275))  # a normal day-to-day change passes
 
 
+def test_a_jump_confirmed_once_is_not_asked_again_while_its_value_stays(world: World, plan: Any) -> None:
+    for offset, on_duty in enumerate([250, 255, 260, 258]):
+        day = DAY - datetime.timedelta(days=4 - offset)
+        submit(world, "reporter", figures(on_duty=on_duty), day=day, now=at(day, 9))
+    first = submit(world, "reporter", figures(on_duty=30, capacity_pct=5), confirm=["jump_on_duty", "jump_capacity_pct"])
+    # a later edit of the day keeps 实际到岗 30: only the changed figure's jump is asked again
+    with pytest.raises(ConfirmationRequired) as caught:
+        submit(world, "reporter", figures(on_duty=30, capacity_pct=90), base_revision=1)
+    assert [w["code"] for w in caught.value.details["warnings"]] == ["jump_capacity_pct"]
+    again = submit(world, "reporter", figures(on_duty=30, capacity_pct=5, problems="补充说明"), base_revision=1)
+    assert again.report.pk == first.report.pk and again.report.problems == "补充说明"
+    assert sorted(again.revision.confirmed) == ["jump_capacity_pct", "jump_on_duty"]  # kept in the history
+    with pytest.raises(ConfirmationRequired, match="实际到岗由上次的258人变为31人"):  # a new value: asked
+        submit(world, "reporter", figures(on_duty=31, capacity_pct=5), base_revision=2)
+
+
 def test_seven_identical_days_need_confirming(world: World, plan: Any) -> None:
     for back in range(6, 0, -1):
         day = DAY - datetime.timedelta(days=back)

@@ -20,7 +20,7 @@ from fugong.core import audit, bulk
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.dispatch import baselines, corrections, rollups, self_reports, stale
-from fugong.dispatch.fields import REPORT_FIELDS, Checked, check_report
+from fugong.dispatch.fields import COUNT_FIELDS, REPORT_FIELDS, Checked, check_report
 from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report, ReportRevision
 from fugong.dispatch.periods import lock_date, period_of
 from fugong.dispatch.selection import plans_covering
@@ -141,6 +141,7 @@ def check_submit_report(
     checked = check_report(raw, day, extra_specs, history_values(enterprise, day), baseline)
     if not checked.errors:
         checked.warnings += self_reports.third_party_warnings(user, stored, sent, checked.values)
+    confirm = [*confirm, *confirmed_before(stored_report, checked, confirm)]
     raise_for_check(checked, confirm)
     return do_submit_report(
         user,
@@ -155,6 +156,34 @@ def check_submit_report(
         plans=plans,
         base_revision=base_revision,
     )
+
+
+# Warnings about one field's value (its jump from the days before, a far 在册员工); the others
+# weigh several figures together and hold only while none of them changes.
+ONE_FIELD_WARNINGS = ("jump_", "baseline_change")
+NEVER_CARRIED = (self_reports.OVERWRITE, self_reports.CLEARS)  # each write over another's report
+
+
+def confirmed_before(report: Report | None, checked: Checked, confirm: list[str] | tuple[str, ...]) -> list[str]:
+    """Warnings the reporter confirmed on this day's report already, about values this edit keeps:
+    asking again at every later edit of the day (实际到岗 45 → 40) only teaches people to tick
+    without reading. A confirmation carries while the value it was about is unchanged."""
+    pending = [w for w in checked.warnings if w.code not in confirm and w.code not in NEVER_CARRIED]
+    if report is None or not pending:
+        return []
+    last = report.revisions.filter(number=report.revision_count).values_list("confirmed", flat=True).first()
+    stored = report.values()
+
+    def kept(name: str) -> bool:
+        return audit.plain(stored.get(name)) == audit.plain(checked.values.get(name))
+
+    figures_kept = all(kept(name) for name in ("resumed", *COUNT_FIELDS, "capacity_pct"))
+    return [
+        w.code
+        for w in pending
+        if w.code in (last or [])
+        and (kept(w.field) if w.code.startswith(ONE_FIELD_WARNINGS) else figures_kept)
+    ]
 
 
 def raise_for_check(checked: Checked, confirm: list[str] | tuple[str, ...]) -> None:
