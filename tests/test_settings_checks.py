@@ -33,7 +33,8 @@ SETTING_NAMES = ("DEBUG", "SECRET_KEY", "FUGONG_DATA_KEY", *PRODUCTION)
 
 
 def run_check(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this process; no server has it
+    clean = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean.update(env)
     clean["DATABASE_URL"] = f"sqlite:///{tmp_path / 'check.sqlite3'}"
     clean["FUGONG_VAR_DIR"] = str(tmp_path)

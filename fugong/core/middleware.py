@@ -95,6 +95,12 @@ class RequestSizeMiddleware:
 
     @staticmethod
     def too_large(request: HttpRequest, length: int, limit: int) -> PayloadTooLarge:
+        if limit > int(settings.FUGONG_MAX_REQUEST_BYTES):  # an upload page: the file is too big
+            files = megabytes(int(settings.FUGONG_MAX_UPLOAD_BYTES))
+            return PayloadTooLarge(
+                f"文件过大（{megabytes(length)}），上限为{files}；请分成几个文件（如按区县）分别上传",
+                details={"limit_bytes": limit, "content_length": length},
+            )
         how = "请分批提交（例如每次不超过1000条）" if is_api(request) else "请删减内容后重新提交；表格请到导入页面上传"
         return PayloadTooLarge(
             f"提交的内容过大（{megabytes(length)}），上限为{megabytes(limit)}；{how}",
