@@ -198,3 +198,13 @@ def test_an_enterprise_nobody_can_be_told_about_is_named_for_a_phone_call(
     page = click(world, today_plan, "nanguan")
     assert "1户企业没有填报员或联络员账号，无法发送消息，请电话联系" in page
     assert "已提醒" not in page and Notification.objects.count() == 0
+
+
+def test_an_enterprise_nobody_can_be_told_about_is_not_counted_as_reminded_on_the_next_click(
+    world: World, today_plan: Plan
+) -> None:
+    Membership.objects.filter(enterprise=world.enterprise("nanguan")).update(active=False)  # its clerk left
+    click(world, today_plan, "nanguan", "chaoyang")
+    again = click(world, today_plan, "nanguan", "chaoyang")
+    assert "1户在30分钟内已提醒过" in again  # 朝阳 only: 南关 got nothing and still needs the phone call
+    assert "1户企业没有填报员或联络员账号，无法发送消息，请电话联系" in again

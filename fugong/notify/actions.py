@@ -214,19 +214,11 @@ def do_remind_manually(
     now = now or timezone.now()
     start, end = period
     held = recently_reminded(plan_id, start, [e.pk for e in enterprises], now)
-    # two dispatchers clicking at once: the second insert of a half-hour's claim waits and fails
-    window = int(now.timestamp() // MANUAL_GAP.total_seconds())
-    due = [
-        e for e in enterprises if e.pk not in held and do_claim(f"manual:{plan_id}:{start}:{e.pk}:{window}")
-    ]
-    for e in enterprises:
-        if e.pk not in held and e not in due:
-            held[e.pk] = now
-    by_pk = {e.pk: e for e in due}
-    people: dict[int, list[Overdue]] = {}
+    candidates = {e.pk: e for e in enterprises if e.pk not in held}
+    contacts: dict[int, list[int]] = {}  # enterprise → the people who can be told of it
     for user_id, enterprise_id in (
         Membership.objects.filter(
-            enterprise_id__in=list(by_pk),
+            enterprise_id__in=list(candidates),
             role__in=[Role.REPORTER, Role.LIAISON],
             active=True,
             user__is_active=True,
@@ -235,7 +227,24 @@ def do_remind_manually(
         .values_list("user_id", "enterprise_id")
         .distinct()
     ):
-        people.setdefault(user_id, []).append(by_pk[enterprise_id])
+        contacts.setdefault(enterprise_id, []).append(user_id)
+    # Only enterprises someone can be told of are claimed: those nobody can be told of are named
+    # for a phone call on every click, never counted as "reminded within 30 minutes".
+    # Two dispatchers clicking at once: the second insert of a half-hour's claim waits and fails.
+    window = int(now.timestamp() // MANUAL_GAP.total_seconds())
+    due = [
+        e
+        for pk, e in candidates.items()
+        if pk in contacts and do_claim(f"manual:{plan_id}:{start}:{pk}:{window}")
+    ]
+    claimed = {e.pk for e in due}
+    for pk in candidates:
+        if pk in contacts and pk not in claimed:
+            held[pk] = now
+    people: dict[int, list[Overdue]] = {}
+    for e in due:
+        for user_id in contacts[e.pk]:
+            people.setdefault(user_id, []).append(e)
     key = f"manual:{plan_id}:{start}:{now:%Y%m%d%H%M%S%f}"
     notices = [
         (
@@ -260,10 +269,7 @@ def do_remind_manually(
         object_key=str(sent),
         note=f"提醒{len(due)}户未报企业，发送{sent}条",
     )
-    reached = {e.pk for listed in people.values() for e in listed}
-    return ManualRound(
-        [e.pk for e in due if e.pk in reached], held, sent, [e.pk for e in due if e.pk not in reached]
-    )
+    return ManualRound([e.pk for e in due], held, sent, [pk for pk in candidates if pk not in contacts])
 
 
 def manual_notice(
