@@ -140,9 +140,11 @@ def test_a_report_refused_by_the_csrf_check_is_kept_and_shown_again_in_chinese(
     }
     client.cookies["csrftoken"] = "a-different-cookie-0123456789abcdef0123456789abcdef0123456789ab"
     refused = client.post(url, typed)
-    assert refused.status_code == 302 and refused["Location"] == url
+    assert refused.status_code == 403
+    assert "页面已过期（安全校验未通过），您填写的内容已保留" in refused.content.decode()
+    assert f'href="{url}">返回原页面继续填写' in refused.content.decode()
     page = client.get(url).content.decode()
-    assert "页面已过期（安全校验未通过），您填写的内容已保留" in page
+    assert "已恢复您登录前填写的内容，尚未提交" in page
     shown = submitted(page)
     assert (shown["on_duty"], shown["problems"]) == ("260", "缺口罩")
     assert not Report.objects.exists()

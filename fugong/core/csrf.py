@@ -3,18 +3,18 @@ another tab, or an old page after a restart) is kept and shown again, not thrown
 
 Django's own failure page is English and drops what was typed. Here the posted fields are kept
 the same way as for an expired session (`kept_forms.keep`: in the database session, once, for
-that path) and the browser is sent back to the page with a fresh token; the report, enterprise
-and plan forms then show the typed values to check and submit again. A sign-in form is never
-kept (it holds a password): it is simply shown again.
+that path) and the refusal (still a 403) links back to the page the form was on, which has a
+fresh token; the report, enterprise and plan forms then show the typed values to check and
+submit again. A sign-in form is never kept (it holds a password).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from fugong.core import kept_forms
 from fugong.core.errors import Forbidden
@@ -24,13 +24,17 @@ REFUSED = "页面已过期或缺少安全校验（CSRF），请刷新页面后�
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """403 as before (a refused write must not look like a success), in Chinese, with the way back
+    to the page; for a form page the typed fields come back there."""
     login_url = str(resolve_url(settings.LOGIN_URL))
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
+    message, back = REFUSED, referer if same_site else request.get_full_path()
     if request.method == "POST" and hasattr(request, "session"):
-        if request.path != login_url:
-            kept_forms.keep(request)
-            messages.warning(request, KEPT)
+        if request.path == login_url:
+            message = "登录页面已过期，请返回后重新输入账号和密码"
         else:
-            messages.warning(request, "登录页面已过期，请重新输入账号和密码")
-        return HttpResponseRedirect(request.get_full_path())
-    page = render_to_string("core/refused.html", {"error": Forbidden(REFUSED)})
+            kept_forms.keep(request)
+            message = KEPT
+    page = render_to_string("core/csrf_failed.html", {"error": Forbidden(message), "back": back})
     return HttpResponse(page, status=403)
