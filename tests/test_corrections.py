@@ -4,10 +4,12 @@ county, shown on the report and counted in the figures' footnote; new plans lock
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from docx import Document
 
 from fugong.dispatch.actions import PeriodLocked, check_submit_report
 from fugong.dispatch.corrections import corrections
@@ -99,6 +101,12 @@ def test_the_figures_footnote_counts_the_enterprises_that_corrected_earlier_days
     assert "其中1户更正了以往日期的填报" in dashboard.content.decode()
     home = world.client("reporter").get(f"/dispatch/e/{world.enterprise('nanguan').uscc}/").content.decode()
     assert '<span class="tag">更正</span>' in home
+    brief = world.client("province").get(f"/dispatch/brief/?plan={open_plan.pk}&date={TODAY}&region=220000")
+    assert "当日有1户企业更正了以往日期的填报" in brief.content.decode()
+    docx = world.client("province").get(f"/dispatch/brief.docx?plan={open_plan.pk}&date={TODAY}&region=220000")
+    assert "当日有1户企业更正了以往日期的填报" in "".join(
+        p.text for p in Document(io.BytesIO(docx.content)).paragraphs
+    )
 
 
 def test_new_plans_lock_after_seven_days_unless_told_otherwise(world: World) -> None:

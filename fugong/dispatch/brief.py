@@ -22,6 +22,7 @@ from docx.shared import Mm, Pt
 from fugong.dispatch import figures
 from fugong.dispatch import official_docx as doc
 from fugong.dispatch.completeness import Tally, completeness
+from fugong.dispatch.corrections import corrections
 from fugong.dispatch.fields import PROBLEM_TAGS
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan, Report
 from fugong.dispatch.periods import period_of
@@ -61,6 +62,7 @@ class Brief:
     problems: list[tuple[str, int]]
     work_orders: list[CategoryCount] = field(default_factory=list)  # open now; only on today's brief
     made_at: datetime.datetime | None = None  # when the brief was made (aware); None: after the day
+    corrected: int = 0  # enterprises that corrected earlier days' reports on this day
 
     def attendance(self, f: figures.Figures) -> Decimal | None:
         return f.attendance_rate_all if self.leads_with_all else f.attendance_rate
@@ -128,6 +130,8 @@ class Brief:
             f"填报情况：应报{c.expected}户，已报{c.submitted}户（按时{c.on_time}户、迟报{c.late}户），未报{c.missing}户，"
             f"报送率{pct(c.submitted_rate)}。"
         )
+        if self.corrected:
+            lines.append(f"当日有{self.corrected}户企业更正了以往日期的填报，以往各日的数字已按更正后计算。")
         return lines
 
     def laggards(self) -> list[figures.Figures]:
@@ -235,6 +239,7 @@ def build(
         problems=problem_counts(plan, day, region, user),
         work_orders=open_by_category(user, region) if day == timezone.localdate(now) else [],
         made_at=now,
+        corrected=corrections(plan, day, region).count,
     )
 
 
