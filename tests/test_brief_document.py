@@ -107,6 +107,9 @@ def test_the_head_names_the_issuer_and_number_and_the_end_the_signature_and_date
     numbered = document.paragraphs[[p.text for p in document.paragraphs].index(number)]
     assert numbered._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "FF0000"  # red rule
     assert texts[-2:] == ["吉林省复工复产工作专班", "2020年2月17日"]  # Arabic numerals, no leading zeros
+    props = document.core_properties
+    assert (props.title, props.author, props.subject) == (title, issuer, number)
+    assert "python-docx" not in f"{props.comments}{props.last_modified_by}" and props.created.year != 2013
 
 
 def test_a_plans_own_department_issues_its_regions_brief_and_a_city_numbers_its_own(
