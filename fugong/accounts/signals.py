@@ -32,6 +32,12 @@ MEMBERSHIP_FIELDS = ("role", "region_id", "department_id", "enterprise_id", "act
 BEFORE = "_audit_before"
 
 
+def record_as_acting(action: str, obj: Any, **fields: Any) -> None:
+    """One audit row by whoever is acting now (the request's user and channel, or the command's)."""
+    acting = audit.current()
+    audit.record(actor=acting.user, channel=acting.channel, action=action, obj=obj, **fields)
+
+
 def remember_before(sender: type[Any], instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
     """Keeps the stored values to compare with; skips saves that touch none of the watched fields."""
     watched = USER_FIELDS if sender is User else MEMBERSHIP_FIELDS
@@ -68,26 +74,11 @@ def user_saved(sender: type[User], instance: User, created: bool, **kwargs: Any)
         action = "user.password_change"
     else:
         action = "user.change"
-    acting = audit.current()
-    audit.record(
-        actor=acting.user,
-        channel=acting.channel,
-        action=action,
-        obj=instance,
-        changes=changes,
-        note=f"用户 {instance.username}",
-    )
+    record_as_acting(action, instance, changes=changes, note=f"用户 {instance.username}")
 
 
 def user_deleted(sender: type[User], instance: User, **kwargs: Any) -> None:
-    acting = audit.current()
-    audit.record(
-        actor=acting.user,
-        channel=acting.channel,
-        action="user.delete",
-        obj=instance,
-        note=f"用户 {instance.username}",
-    )
+    record_as_acting("user.delete", instance, note=f"用户 {instance.username}")
 
 
 def permissions_changed(
@@ -101,15 +92,7 @@ def permissions_changed(
     change = {"post_add": [None, names], "post_remove": [names, None], "post_clear": ["（全部）", None]}[
         action
     ]
-    acting = audit.current()
-    audit.record(
-        actor=acting.user,
-        channel=acting.channel,
-        action="user.permissions",
-        obj=instance,
-        changes={field: change},
-        note=f"用户 {instance.username}",
-    )
+    record_as_acting("user.permissions", instance, changes={field: change}, note=f"用户 {instance.username}")
 
 
 def membership_note(membership: Membership) -> str:
@@ -126,26 +109,11 @@ def membership_saved(sender: type[Membership], instance: Membership, created: bo
         action = "membership.disable"
     else:
         action = "membership.change"
-    acting = audit.current()
-    audit.record(
-        actor=acting.user,
-        channel=acting.channel,
-        action=action,
-        obj=instance,
-        changes=changes,
-        note=membership_note(instance),
-    )
+    record_as_acting(action, instance, changes=changes, note=membership_note(instance))
 
 
 def membership_deleted(sender: type[Membership], instance: Membership, **kwargs: Any) -> None:
-    acting = audit.current()
-    audit.record(
-        actor=acting.user,
-        channel=acting.channel,
-        action="membership.remove",
-        obj=instance,
-        note=membership_note(instance),
-    )
+    record_as_acting("membership.remove", instance, note=membership_note(instance))
 
 
 def signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
