@@ -77,7 +77,7 @@ def profile() -> None:
 
     from fugong.demo.history import DAILY_TITLE
     from fugong.dispatch.models import Plan
-    from fugong.dispatch.selection import plan_enterprises
+    from fugong.dispatch.plans.selection import plan_enterprises
 
     day = timezone.localdate()
     usccs = list(plan_enterprises(Plan.objects.get(title=DAILY_TITLE), day).values_list("uscc", flat=True))

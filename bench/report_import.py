@@ -32,9 +32,9 @@ GOAL_MB = 300
 SETUP = """
 import datetime
 from django.utils import timezone
-from fugong.dispatch import rollups
+from fugong.dispatch.figures import rollups
 from fugong.dispatch.models import Plan
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans.selection import plan_enterprises
 from fugong.regions.models import Region
 today = timezone.localdate()
 province = Region.objects.get(code="220000")

@@ -37,7 +37,7 @@ FACTS = """
 from django.utils import timezone
 from fugong.demo.history import DAILY_TITLE
 from fugong.dispatch.models import Plan, Report
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans.selection import plan_enterprises
 today = timezone.localdate()
 plan = Plan.objects.get(title=DAILY_TITLE)
 scope = plan_enterprises(plan, today)
@@ -121,7 +121,9 @@ import statistics, time
 from django.utils import timezone
 from fugong.accounts.models import User
 from fugong.demo.history import DAILY_TITLE
-from fugong.dispatch import brief, completeness, dashboard
+from fugong.leaders import brief
+from fugong.dispatch.figures import completeness
+from fugong.leaders import dashboard
 from fugong.dispatch.models import Plan
 plan = Plan.objects.select_related("owner_region").get(title=DAILY_TITLE)
 user, day, node = User.objects.get(username="demo-leader"), timezone.localdate(), plan.owner_region

@@ -32,7 +32,7 @@ COVERED = """
 from django.utils import timezone
 from fugong.demo.history import DAILY_TITLE
 from fugong.dispatch.models import Plan
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans.selection import plan_enterprises
 today = timezone.localdate()
 print("date", today.isoformat())
 plan = Plan.objects.get(title=DAILY_TITLE)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fugong.accounts",
     "fugong.enterprises",
     "fugong.dispatch",
+    "fugong.leaders",
     "fugong.notify",
     "fugong.problems",
     "fugong.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("enterprises/", include("fugong.enterprises.urls")),
     path("jobs/", include("fugong.core.urls")),
     path("dispatch/", include("fugong.dispatch.urls")),
+    path("dispatch/", include("fugong.leaders.urls")),
     path("notifications/", include("fugong.notify.urls")),
     path("problems/", include("fugong.problems.urls")),
 ]

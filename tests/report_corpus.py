@@ -24,7 +24,7 @@ from typing import Any, Literal
 import xlsxwriter
 import xlwt
 
-from fugong.dispatch.report_sheet import META_SHEET, meta_rows
+from fugong.dispatch.sheets.columns import META_SHEET, meta_rows
 from tests import sheets
 from tests.conftest import ENTERPRISES, uscc
 
@@ -495,7 +495,7 @@ def unfilled_template(s: Setting) -> Built:
     # reported" and skipped, so a file of only such rows has nothing to import, which must be said.
     # (吉林市's: the province's template would come with nanguan's own report of the day
     # pre-filled, and that row is "unchanged", not blank — tests/test_report_template.py)
-    from fugong.dispatch.report_template import write_template
+    from fugong.dispatch.sheets.template import write_template
     from fugong.regions.models import Region
 
     buffer = io.BytesIO()

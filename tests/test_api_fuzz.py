@@ -30,7 +30,7 @@ from schemathesis.specs.openapi import checks
 from fugong.accounts.actions import do_create_token
 from fugong.api import api
 from fugong.core.models import Channel
-from fugong.dispatch.actions import check_submit_report
+from fugong.dispatch.reports.submit import check_submit_report
 from fugong.problems.actions import check_create_problem
 from tests.conftest import World
 

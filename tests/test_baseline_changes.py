@@ -11,11 +11,11 @@ import pytest
 
 from fugong.core.errors import Forbidden
 from fugong.core.models import AuditEvent
-from fugong.dispatch import figures, rollups
-from fugong.dispatch.actions import ConfirmationRequired, check_submit_report
-from fugong.dispatch.baselines import check_accept_baseline
+from fugong.dispatch.figures import reference, rollups
 from fugong.dispatch.models import BaselineChange, Plan, Report
-from fugong.dispatch.report_import import check_import_reports
+from fugong.dispatch.reports.baselines import check_accept_baseline
+from fugong.dispatch.reports.submit import ConfirmationRequired, check_submit_report
+from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Notification
 from fugong.regions.models import Region
@@ -52,7 +52,7 @@ def submit(world: World, who: str, raw: dict[str, Any], day: datetime.date = DAY
     )
 
 
-def province_total(plan: Plan, day: datetime.date = DAY) -> figures.Figures:
+def province_total(plan: Plan, day: datetime.date = DAY) -> reference.Figures:
     return rollups.read(plan, day, Region.objects.get(code="220000")).total
 
 
@@ -60,7 +60,7 @@ def assert_rollups_equal_recompute(world: World, plan: Plan, day: datetime.date 
     for code in ("220000", "220100"):
         node = Region.objects.get(code=code)
         fast = rollups.read(plan, day, node).total.as_dict()
-        full = figures.resumption(plan, day, node, "region", world.user("province"), direct=True).total.as_dict()
+        full = reference.resumption(plan, day, node, "region", world.user("province"), direct=True).total.as_dict()
         assert fast == full, code
 
 

@@ -13,8 +13,8 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from fugong.core.models import Job
-from fugong.dispatch import brief, export
 from fugong.dispatch.models import Plan
+from fugong.leaders import brief, export
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.test_figures import D, scenario

@@ -11,8 +11,8 @@ import pytest
 from fugong.core.calendar import is_working_day, working_days
 from fugong.core.models import CalendarOverride
 from fugong.dispatch.models import Plan
-from fugong.dispatch.periods import is_reporting_day, lock_date, period_of
-from fugong.dispatch.selection import plan_covers, plan_enterprises
+from fugong.dispatch.plans.periods import is_reporting_day, lock_date, period_of
+from fugong.dispatch.plans.selection import plan_covers, plan_enterprises
 from fugong.enterprises.models import Enterprise
 from tests.conftest import World
 

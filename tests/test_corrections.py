@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 from docx import Document
 
-from fugong.dispatch.actions import PeriodLocked, check_submit_report
-from fugong.dispatch.corrections import corrections
 from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.reports.corrections import corrections
+from fugong.dispatch.reports.submit import PeriodLocked, check_submit_report
 from fugong.notify.models import Notification
 from fugong.regions.models import Region
 from tests.conftest import World
@@ -136,8 +136,8 @@ def test_a_week_old_day_is_locked_by_the_default(world: World) -> None:
 def test_an_import_of_an_old_day_is_flagged_with_one_notice_per_dispatcher(
     world: World, open_plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fugong.dispatch import corrections as module
-    from fugong.dispatch.report_import import check_import_reports
+    from fugong.dispatch.reports import corrections as module
+    from fugong.dispatch.sheets.reading import check_import_reports
     from tests import sheets
     from tests.test_report_import import HEADER, row
 

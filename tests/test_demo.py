@@ -14,7 +14,7 @@ from fugong.accounts.models import Department, User
 from fugong.core.uscc import uscc_problem
 from fugong.demo.history import DAILY_TITLE
 from fugong.demo.seeding import seed_demo
-from fugong.dispatch.completeness import completeness
+from fugong.dispatch.figures.completeness import completeness
 from fugong.dispatch.models import Plan, Report
 from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Notification

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from fugong.dispatch.actions import check_submit_report
 from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.reports.submit import check_submit_report
 from fugong.notify.models import Notification
 from tests.conftest import World
 

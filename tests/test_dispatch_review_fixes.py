@@ -10,9 +10,14 @@ import pytest
 from django.utils import timezone
 
 from fugong.core.errors import ValidationFailed
-from fugong.dispatch.actions import ConfirmationRequired, check_submit_report, do_submit_report, payload_hash
-from fugong.dispatch.fields import check_report
 from fugong.dispatch.models import PeriodUnlock, Plan, Report
+from fugong.dispatch.reports.fields import check_report
+from fugong.dispatch.reports.submit import (
+    ConfirmationRequired,
+    check_submit_report,
+    do_submit_report,
+    payload_hash,
+)
 from fugong.notify.models import Notification
 from tests.conftest import World
 from tests.test_reports import DAY, at, figures, submit

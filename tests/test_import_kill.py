@@ -26,7 +26,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-from fugong.dispatch import figures, rollups
+from fugong.dispatch.figures import reference, rollups
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.enterprises.models import Enterprise
 from fugong.regions.loader import load_regions
@@ -135,7 +135,7 @@ def kill_while_writing(process: subprocess.Popen[bytes]) -> bool:
 def sums(day: datetime.date, plan: Plan) -> dict[str, Any]:
     node = Region.objects.get(code=COUNTY)
     fast = rollups.read(plan, day, node).total.as_dict()
-    full = figures.resumption(plan, day, node, "region", None, direct=True).total.as_dict()
+    full = reference.resumption(plan, day, node, "region", None, direct=True).total.as_dict()
     assert fast == full, (fast, full)
     return {k: fast[k] for k in ("enterprises", "resumed", "on_duty", "reported_back")}
 

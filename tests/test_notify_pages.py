@@ -11,7 +11,7 @@ import pytest
 
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import AuditEvent
-from fugong.dispatch.plan_actions import check_save_plan
+from fugong.dispatch.plans.actions import check_save_plan
 from fugong.notify.actions import Notice, do_notify
 from fugong.notify.models import Notification, Preference, Topic
 from tests.conftest import World

@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
-from fugong.dispatch.actions import check_submit_report
+from fugong.dispatch.reports.submit import check_submit_report
 from fugong.notify.models import Channel, Delivery, Notification, Topic
 from fugong.notify.reminders import run_reminders
 from tests.conftest import World

@@ -297,7 +297,7 @@ def test_the_scorecard_page_shows_units_lists_categories_and_common_problems(wor
 
 
 def test_a_reports_problem_becomes_a_work_order_from_its_page(world: World, plan: Any) -> None:
-    from fugong.dispatch.actions import check_submit_report
+    from fugong.dispatch.reports.submit import check_submit_report
     from fugong.problems.models import Problem as WorkOrder
     from tests.test_reports import DAY, at, figures
 

@@ -11,9 +11,9 @@ from django.db.models import F
 
 from fugong.core import bulk
 from fugong.core.errors import ValidationFailed
-from fugong.dispatch import figures, rollups
+from fugong.dispatch.figures import reference, rollups
 from fugong.dispatch.models import Plan, Report, ReportRevision
-from fugong.dispatch.report_import import ReportImportResult, check_import_reports
+from fugong.dispatch.sheets.reading import ReportImportResult, check_import_reports
 from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Region
 from tests import sheets
@@ -188,7 +188,7 @@ def test_imported_rows_move_the_leaders_figures_at_once(world: World, plan: Plan
     )
     run(world, plan, data)
     after = rollups.read(plan, DAY, province).total
-    full = figures.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    full = reference.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
     assert (before.resumed, after.resumed, after.on_duty) == (0, 2, 330)
     assert after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
     sectors = rollups.read_members(plan, DAY, province, "sector")
@@ -346,7 +346,7 @@ def test_a_corrected_sheet_revises_the_reports_it_changes(world: World, plan: Pl
     assert set(revisions[1].changes) == {"reported_back", "on_duty", "capacity_pct"}
     assert revisions[1].data["on_duty"] == 290
     after = rollups.read(plan, DAY, province).total
-    full = figures.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    full = reference.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
     assert after.on_duty == 340 and after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
 
 

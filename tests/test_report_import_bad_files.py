@@ -10,7 +10,7 @@ import pytest
 
 from fugong.core.errors import ValidationFailed
 from fugong.dispatch.models import Plan, Report, ReportRevision
-from fugong.dispatch.report_import import ReportImportResult, check_import_reports
+from fugong.dispatch.sheets.reading import ReportImportResult, check_import_reports
 from fugong.regions.models import Region
 from tests import report_corpus
 from tests.conftest import World

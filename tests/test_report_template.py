@@ -12,8 +12,8 @@ from django.test import Client
 
 from fugong.core import tables
 from fugong.dispatch.models import Plan
-from fugong.dispatch.report_sheet import COLUMNS, META_SHEET, SheetMeta, header_aliases, read_meta
-from fugong.dispatch.report_template import write_template
+from fugong.dispatch.sheets.columns import COLUMNS, META_SHEET, SheetMeta, header_aliases, read_meta
+from fugong.dispatch.sheets.template import write_template
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.test_figures import D, report
@@ -204,7 +204,7 @@ def test_rows_the_enterprise_reported_itself_are_marked_and_prefilled(world: Wor
 
 def test_a_template_sent_back_unchanged_changes_nothing(world: World, plan: Plan) -> None:
     from fugong.dispatch.models import Report
-    from fugong.dispatch.report_import import check_import_reports
+    from fugong.dispatch.sheets.reading import check_import_reports
     from tests.test_reports import at
     from tests.test_self_reports import own_report
 

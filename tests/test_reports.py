@@ -10,9 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fugong.core.errors import Conflict, ValidationFailed
-from fugong.dispatch.actions import ConfirmationRequired, PeriodLocked, check_submit_report, do_unlock_period
-from fugong.dispatch.completeness import completeness
+from fugong.dispatch.figures.completeness import completeness
 from fugong.dispatch.models import Report, ReportRevision
+from fugong.dispatch.reports.submit import (
+    ConfirmationRequired,
+    PeriodLocked,
+    check_submit_report,
+    do_unlock_period,
+)
 from fugong.regions.models import Region
 from tests.conftest import World
 

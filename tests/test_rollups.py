@@ -9,10 +9,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fugong.dispatch import figures, rollups
-from fugong.dispatch.actions import check_submit_report
-from fugong.dispatch.baselines import check_accept_baseline
+from fugong.dispatch.figures import reference, rollups
 from fugong.dispatch.models import BaselineChange, Plan, Rollup, RollupDay
+from fugong.dispatch.reports.baselines import check_accept_baseline
+from fugong.dispatch.reports.submit import check_submit_report
 from fugong.regions.models import Region
 from tests.conftest import ENTERPRISES, World
 from tests.test_reports import SHANGHAI
@@ -50,7 +50,7 @@ def raw(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def same(a: figures.Figures, b: figures.Figures) -> bool:
+def same(a: reference.Figures, b: reference.Figures) -> bool:
     return a.as_dict() | {"key": "", "name": ""} == b.as_dict() | {"key": "", "name": ""}
 
 
@@ -110,14 +110,14 @@ def test_incremental_rollups_equal_a_full_recomputation(
             for code in NODES:
                 node = Region.objects.get(code=code)
                 fast = rollups.read(plan, day, node)
-                full = figures.resumption(plan, day, node, "region", province, direct=True)
+                full = reference.resumption(plan, day, node, "region", province, direct=True)
                 assert same(fast.total, full.total), (day, code)
                 assert {r.key: r.as_dict() for r in fast.rows if r.enterprises} == {
                     r.key: r.as_dict() for r in full.rows if r.enterprises
                 }, (day, code)
                 for by in ("sector", "tier", "industry"):
                     fast = rollups.read_members(plan, day, node, by)
-                    full = figures.resumption(plan, day, node, by, province, direct=True)
+                    full = reference.resumption(plan, day, node, by, province, direct=True)
                     assert same(fast.total, full.total), (day, code, by)
                     assert {r.key: r.as_dict() for r in fast.rows if r.enterprises} == {
                         r.key: r.as_dict() for r in full.rows if r.enterprises

@@ -69,7 +69,7 @@ def test_the_roll_over_builds_the_new_days_figures_once(world: World, plan: Any)
     morning = datetime.datetime(2020, 2, 17, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
     call_command("run_jobs", "--once", "--now", morning.isoformat(), stdout=io.StringIO())
     assert list(RollupDay.objects.values_list("plan_id", "date")) == [(plan.pk, datetime.date(2020, 2, 17))]
-    from fugong.dispatch.rollover import build_todays_rollups
+    from fugong.dispatch.figures.rollover import build_todays_rollups
 
     assert build_todays_rollups(morning) == 0  # already built: nothing to do
 
@@ -77,7 +77,7 @@ def test_the_roll_over_builds_the_new_days_figures_once(world: World, plan: Any)
 def test_a_plan_that_has_ended_is_not_rolled_over(world: World, plan: Any) -> None:
     plan.end_date = datetime.date(2020, 2, 10)
     plan.save()
-    from fugong.dispatch.rollover import build_todays_rollups
+    from fugong.dispatch.figures.rollover import build_todays_rollups
 
     assert build_todays_rollups(datetime.datetime(2020, 2, 17, 1, tzinfo=ZoneInfo("Asia/Shanghai"))) == 0
     assert not RollupDay.objects.exists()

@@ -17,9 +17,9 @@ from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from fugong.core.models import Job
-from fugong.dispatch.actions import ConfirmationRequired, check_submit_report
 from fugong.dispatch.models import Plan, Report, ReportRevision
-from fugong.dispatch.report_import import check_import_reports
+from fugong.dispatch.reports.submit import ConfirmationRequired, check_submit_report
+from fugong.dispatch.sheets.reading import check_import_reports
 from tests import sheets
 from tests.conftest import PASSWORD, World
 from tests.test_reports import DAY, at

@@ -21,11 +21,12 @@ from python_calamine import CalamineWorkbook
 from fugong.core import sheets
 from fugong.core.models import Job
 from fugong.core.tables import read_sheets
-from fugong.dispatch import export, report_template
 from fugong.dispatch.models import Plan, Report
-from fugong.dispatch.report_import import check_import_reports
-from fugong.dispatch.result_sheet import result_workbook
+from fugong.dispatch.sheets import template as report_template
+from fugong.dispatch.sheets.reading import check_import_reports
+from fugong.dispatch.sheets.result import result_workbook
 from fugong.enterprises.models import Enterprise
+from fugong.leaders import export
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.test_figures import D, scenario

@@ -29,7 +29,7 @@ from django.test import Client
 from fugong.accounts.actions import do_create_token
 from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
-from fugong.dispatch import figures
+from fugong.dispatch.figures import reference
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.enterprises.models import Enterprise
 from fugong.regions.loader import load_regions
@@ -192,7 +192,7 @@ def test_64_phones_at_1559_lose_nothing_duplicate_nothing_and_the_figures_add_up
     query = {"plan": str(plan.pk), "date": DAY.isoformat(), "region": COUNTY}
     served = dispatcher_client.get("/api/v1/stats/resumption", query).json()["total"]
     node = Region.objects.get(code=COUNTY)
-    recomputed = figures.resumption(plan, DAY, node, "region", dispatcher, direct=True).total.as_dict()
+    recomputed = reference.resumption(plan, DAY, node, "region", dispatcher, direct=True).total.as_dict()
     assert {k: served[k] for k in recomputed if k not in ("key", "name")} == {
         k: v for k, v in json.loads(json.dumps(recomputed, default=str)).items() if k not in ("key", "name")
     }

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from fugong.accounts.models import Department
 from fugong.dispatch.models import Plan, Report, ReportRevision
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans.selection import plan_enterprises
 from fugong.enterprises.models import Enterprise
 
 DAILY_TITLE = "全省外贸企业开复工情况日调度"

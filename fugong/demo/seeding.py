@@ -21,7 +21,7 @@ from fugong.core.access import Role
 from fugong.core.uscc import make_uscc
 from fugong.demo.history import make_history, make_plans
 from fugong.demo.work_orders import make_notifications, make_work_orders
-from fugong.dispatch import rollups
+from fugong.dispatch.figures import rollups
 from fugong.enterprises.models import Enterprise, Industry, SectorTag, Tier
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Level, Region

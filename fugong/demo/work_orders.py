@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fugong.accounts.models import Department, Membership, User
-from fugong.dispatch.completeness import completeness, default_node
+from fugong.dispatch.figures.completeness import completeness, default_node
 from fugong.dispatch.models import Plan, Report
 from fugong.enterprises.models import Enterprise
 from fugong.notify.actions import Notice, do_notify

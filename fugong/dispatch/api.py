@@ -13,11 +13,13 @@ from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
 from fugong.core.limits import TAGS, Id, JsonList, JsonObject, Name, Pages, RawScalar, Text, required_in_docs
 from fugong.core.models import Channel
-from fugong.dispatch import actions, figures, plan_actions, rollups
-from fugong.dispatch.completeness import Node, completeness, node_for
+from fugong.dispatch.figures import reference, rollups
+from fugong.dispatch.figures.completeness import Node, completeness, node_for
 from fugong.dispatch.models import Plan, Report, ReportRevision
-from fugong.dispatch.periods import is_reporting_day, period_of
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans import actions as plan_actions
+from fugong.dispatch.plans.periods import is_reporting_day, period_of
+from fugong.dispatch.plans.selection import plan_enterprises
+from fugong.dispatch.reports import submit
 
 router = Router(tags=["调度"])
 RawValue = RawScalar
@@ -227,13 +229,13 @@ def get_completeness(
 
 @router.post("/reports", response={200: ReportOut, 201: ReportOut}, summary="报送日报（按 client_id 幂等）")
 def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]:
-    enterprise = actions.access_enterprise_for_report(request.user, payload.enterprise)
+    enterprise = submit.access_enterprise_for_report(request.user, payload.enterprise)
     raw = payload.dict(
         exclude={"enterprise", "date", "client_id", "confirm", "base_revision"}, exclude_unset=True
     )
     if "baseline_headcount" not in raw:
         raw["baseline_headcount"] = enterprise.baseline_headcount
-    result = actions.check_submit_report(
+    result = submit.check_submit_report(
         request.user,
         enterprise,
         payload.date,
@@ -310,8 +312,8 @@ class ResumptionOut(Schema):
 def get_resumption(
     request: HttpRequest, plan: int, date: datetime.date, region: str | None = None, by: str = "region"
 ) -> dict[str, Any]:
-    if by not in figures.GROUPINGS:
-        raise BadRequest(f"by 只能是 {'、'.join(figures.GROUPINGS)}，不能是“{by}”")
+    if by not in reference.GROUPINGS:
+        raise BadRequest(f"by 只能是 {'、'.join(reference.GROUPINGS)}，不能是“{by}”")
     the_plan = access_object(Plan.objects.select_related("owner_region"), request.user, pk=plan)
     check_day(date)
     node = node_for(request.user, the_plan, region)
@@ -320,8 +322,8 @@ def get_resumption(
         both = rollups.read_days(the_plan, [date, previous_day], node)
         result, previous = both[date], both[previous_day].total
     else:
-        result = figures.resumption(the_plan, date, node, by, request.user)
-        previous = figures.total(the_plan, previous_day, node, request.user)
+        result = reference.resumption(the_plan, date, node, by, request.user)
+        previous = reference.total(the_plan, previous_day, node, request.user)
     return {
         "plan": the_plan.pk,
         "date": date,

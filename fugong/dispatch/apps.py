@@ -8,6 +8,7 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.core.signals import registry_changed
-        from fugong.dispatch import export_jobs, report_jobs, rollover, rollups  # noqa: F401  (they register jobs)
+        from fugong.dispatch.figures import rollover, rollups  # noqa: F401  (they register jobs)
+        from fugong.dispatch.sheets import jobs  # noqa: F401  (the import job)
 
         registry_changed.connect(lambda **kwargs: rollups.invalidate(), weak=False, dispatch_uid="rollups")

@@ -141,7 +141,7 @@ class Report(models.Model):
         return f"{self.enterprise} {self.date}"
 
     def values(self) -> dict[str, Any]:
-        from fugong.dispatch.fields import REPORT_FIELDS
+        from fugong.dispatch.reports.fields import REPORT_FIELDS
 
         return {name: getattr(self, name) for name in REPORT_FIELDS}
 

@@ -1,20 +1,21 @@
 from django.urls import path
 
-from fugong.dispatch import baseline_views, import_views, plan_views, report_views, template_views, views
+from fugong.dispatch.figures import views as board_views
+from fugong.dispatch.plans import views as plan_views
+from fugong.dispatch.reports import baseline_views
+from fugong.dispatch.reports import views as report_views
+from fugong.dispatch.sheets import template_views
+from fugong.dispatch.sheets import views as import_views
 
 urlpatterns = [
-    path("board/", views.board, name="board"),
-    path("board/remind/", views.remind, name="remind"),
-    path("dashboard/", report_views.dashboard_page, name="dashboard"),
-    path("brief/", report_views.brief_page, name="brief"),
-    path("brief.docx", report_views.brief_docx, name="brief_docx"),
-    path("export.xlsx", report_views.export_xlsx, name="export_xlsx"),
+    path("board/", board_views.board, name="board"),
+    path("board/remind/", board_views.remind, name="remind"),
     path("template.xlsx", template_views.report_template, name="report_template"),
     path("import/", import_views.report_import, name="report_import"),
     path("baselines/", baseline_views.baseline_changes, name="baseline_changes"),
-    path("e/<str:uscc>/", views.enterprise_home, name="enterprise_home"),
-    path("e/<str:uscc>/report/", views.report_form, name="report_form"),
-    path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
+    path("e/<str:uscc>/", report_views.enterprise_home, name="enterprise_home"),
+    path("e/<str:uscc>/report/", report_views.report_form, name="report_form"),
+    path("reports/<int:report_id>/", report_views.report_detail, name="report_detail"),
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/new/", plan_views.plan_new, name="plan_new"),
     path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),

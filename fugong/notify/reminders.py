@@ -28,10 +28,10 @@ from django.utils import timezone
 from fugong.accounts.models import Membership
 from fugong.core.access import Role
 from fugong.core.cells import CellError, parse_time
-from fugong.dispatch.completeness import Tally, reports_in_period, submitted_by_leaf
+from fugong.dispatch.figures.completeness import Tally, reports_in_period, submitted_by_leaf
 from fugong.dispatch.models import Cadence, Plan
-from fugong.dispatch.periods import Period, is_reporting_day, period_of
-from fugong.dispatch.selection import plan_enterprises
+from fugong.dispatch.plans.periods import Period, is_reporting_day, period_of
+from fugong.dispatch.plans.selection import plan_enterprises
 from fugong.notify.actions import Notice, do_broadcast, do_claim, do_notify
 from fugong.notify.awaiting import Awaits
 from fugong.notify.models import Channel, Claim, Topic

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from fugong.core.access import Action, access_object, scope_for
 from fugong.core.errors import DomainError, NotFound
 from fugong.core.middleware import accepts_uploads
-from fugong.dispatch.defaults import choose_day
-from fugong.dispatch.fields import PROBLEM_TAGS
+from fugong.dispatch.figures.defaults import choose_day
 from fugong.dispatch.models import Report
+from fugong.dispatch.reports.fields import PROBLEM_TAGS
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.views import region_choices
 from fugong.problems import clocks, flow, forms, scorecards

@@ -22,8 +22,8 @@ from fugong.accounts.models import ApiToken, Department
 from fugong.core import jobs
 from fugong.core.access import Action, scope_for
 from fugong.core.models import Job
-from fugong.dispatch.actions import check_submit_report
 from fugong.dispatch.models import Plan, Report
+from fugong.dispatch.reports.submit import check_submit_report
 from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Notification
 from fugong.problems.actions import check_create_problem, do_transition

@@ -10,8 +10,8 @@ from fugong.core.access import Action
 from fugong.core.errors import DomainError
 from fugong.core.models import Channel
 from fugong.dispatch.management.commands._common import Everyone, resolve
-from fugong.dispatch.report_import import check_import_reports
-from fugong.dispatch.result_sheet import result_workbook
+from fugong.dispatch.sheets.reading import check_import_reports
+from fugong.dispatch.sheets.result import result_workbook
 from fugong.regions.models import access_node
 
 
