@@ -26,6 +26,7 @@ from psycopg import sql
 PROJECT = Path(__file__).resolve().parent.parent
 PG_SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB_NAME", "fugong_bench")
+SEED_PASSWORD = "bench-pass-123"  # every demo user's, in seeded_database
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def seeded_database(env: dict[str, str], enterprises: int, days: int) -> Iterato
             env,
             "seed_demo",
             "--password",
-            "bench-pass-123",
+            SEED_PASSWORD,
             "--enterprises",
             str(enterprises),
             "--days",
