@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from fugong.core.errors import ValidationFailed
 from fugong.dispatch.models import PeriodUnlock, Plan, Report
+from fugong.dispatch.reports.batch import Batch
 from fugong.dispatch.reports.fields import check_report
 from fugong.dispatch.reports.submit import (
     ConfirmationRequired,
     check_submit_report,
-    do_submit_report,
-    payload_hash,
 )
 from fugong.notify.models import Notification
 from tests.conftest import World
@@ -83,22 +82,19 @@ def test_an_ordinary_ramp_passes_and_a_collapse_is_flagged() -> None:
     assert "jump_on_duty" in codes(raw, big)
 
 
-def test_a_retry_racing_its_own_first_submission_gets_the_same_report(world: World, plan: Plan) -> None:
+def test_a_retry_racing_its_own_first_submission_gets_the_same_report(
+    world: World, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = submit(world, "reporter", figures(), client_id="dup-1")
-    e = world.enterprise("nanguan")
-    checked = check_report(figures(), DAY, [], [])
-    digest = payload_hash(DAY, {**figures(), "confirm": []})
-    again = do_submit_report(
-        world.user("reporter"),
-        e,
-        DAY,
-        checked,
-        channel="api",
-        client_id="dup-1",
-        digest=digest,
-        confirmed=[],
-        now=at(DAY, 11),
-    )
+    real_load, loads = Batch.load, list[int]()
+
+    def blind_to_the_first(self: Batch, enterprises: Any, client_ids: Any, *, lock: bool) -> None:
+        # the retry was checked before the first submission committed: it saw no earlier client_id
+        real_load(self, enterprises, client_ids if loads else [], lock=lock)
+        loads.append(1)
+
+    monkeypatch.setattr(Batch, "load", blind_to_the_first)
+    again = submit(world, "reporter", figures(), client_id="dup-1")
     assert again.report.pk == first.report.pk and again.revision is None
     assert Report.objects.get().revision_count == 1
 

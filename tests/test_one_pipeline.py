@@ -153,7 +153,9 @@ CASES = [
     Case("an enterprise not yet active", {}, ("长春朝阳冷链新设有限公司",), enterprise="inactive"),
     Case("an enterprise no plan covers", {}, ("长春朝阳非外贸有限公司",), enterprise="uncovered"),
     Case("a day to come", {}, ("未来",), day="future"),
-    Case("an enterprise of another city", {}, ("长春朝阳食品有限公司",), persona="jilin"),
+    # out of scope, the enterprise is named by the code the user gave, never by its name: a
+    # dispatcher of another city must not learn what is registered here
+    Case("an enterprise of another city", {}, ("91220104000000020A", "找不到"), persona="jilin"),
 ]
 
 
@@ -203,7 +205,9 @@ def api_body(
     e: Enterprise, day: datetime.date, values: dict[str, Any], confirm: tuple[str, ...], client_id: str = ""
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"enterprise": e.uscc, "date": day.isoformat(), "confirm": list(confirm)}
-    body |= {k: v for k, v in values.items() if v != ""}
+    # every field of the form, a blank one as null: a field left out would keep the stored value
+    # (or take the registry's 在册员工), which is not what a blank in the form or a cell says
+    body |= {k: (None if v == "" else v) for k, v in values.items()}
     if client_id:
         body["client_id"] = client_id
     return body
@@ -258,8 +262,8 @@ def send_form(
         return True, ""
     page = response.content.decode()
     shown = re.search(r'<div class="notice error"[^>]*>(.*?)</div>', page, re.S)
-    if shown is None:  # an error page rather than the form
-        shown = re.search(r"<main[^>]*>(.*?)</main>", page, re.S)
+    if shown is None:  # an error page rather than the form: its message
+        shown = re.search(r'<p class="error"[^>]*>(.*?)</p>', page, re.S)
     text = re.sub(r"<[^>]+>", " ", shown.group(1)) if shown else page
     return False, " ".join(html.unescape(text).split())
 

@@ -233,8 +233,6 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Report]
     raw = payload.dict(
         exclude={"enterprise", "date", "client_id", "confirm", "base_revision"}, exclude_unset=True
     )
-    if "baseline_headcount" not in raw:
-        raw["baseline_headcount"] = enterprise.baseline_headcount
     result = submit.check_submit_report(
         request.user,
         enterprise,

@@ -18,7 +18,9 @@ def raw_from_post(post: QueryDict, plans: list[Plan]) -> dict[str, Any]:
         for name in REPORT_FIELDS
         if name not in ("measures", "problem_tags", "extra")
     }
-    raw["resumed"] = {"1": True, "0": False}.get(post.get("resumed", ""))
+    # the radio buttons send 1 or 0; anything else goes on as typed, for the report's check to name
+    resumed = post.get("resumed", "")
+    raw["resumed"] = {"1": True, "0": False}.get(resumed, resumed)
     raw["measures"] = post.getlist("measures")
     raw["problem_tags"] = post.getlist("problem_tags")
     raw["extra"] = {

@@ -13,11 +13,10 @@ dispatcher's API token. The rule, for every one of those ways in:
 - a blank never clears a stored value: an import only fills or changes what it has (a blank
   cell keeps the stored value); on the form and the API a field sent blank where the stored
   report has a value needs confirming (warning code `clears_stored_values`), and a field not
-  sent at all keeps its value.
+  sent at all keeps its value (for everyone: `submit.values_to_check`).
 
-The sheet path (`report_import.Importer.check_row`) and the single path
-(`actions.check_submit_report`) both decide with `self_report_in_the_way`, on the times that
-`self_report_times` reads in one query for a whole chunk.
+Every way in goes through `submit.check_submit_reports`, which decides with
+`self_report_in_the_way` on the times that `self_report_times` reads in one query for a chunk.
 """
 
 from __future__ import annotations

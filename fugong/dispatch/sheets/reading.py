@@ -1,13 +1,14 @@
 """Imports of filled dispatch sheets (.xlsx, .xls, .csv): each row becomes an enterprise's report.
 
-Every row goes through the checks of a web submission (`fields.check_report`, the plan, lock
-and scope checks of `submit.check_submit_report`) and is written by the batch form of the same
-action, with a revision on channel "excel". All-or-nothing: one rejected row and nothing is
-written. Rows whose fill-in cells are all blank (an enterprise that has not reported yet) are
-skipped, so a county can pass up a half-filled template. Re-importing a file changes nothing:
-rows equal to the stored report are "unchanged" and get no revision. A blank cell keeps the
-stored value, and an enterprise's own report of the day is left alone unless the uploader
-chose to overwrite it (see `self_reports`): such rows are "kept", which fails nothing.
+This module reads: it finds the sheet and its header, refuses what would be imported unseen
+(hidden rows, merged cells, another plan's or day's template), turns each row into the raw values
+of a `submit.Row`, and maps the outcomes back to rows of the result sheet. Every rule of a report
+is `submit.check_submit_reports`'s, the same as a web submission's, with a revision on channel
+"excel" (or "cli"). All-or-nothing: one rejected row and nothing is written. Rows whose fill-in
+cells are all blank (an enterprise that has not reported yet) are skipped, so a county can pass up
+a half-filled template. Re-importing a file changes nothing: rows equal to the stored report are
+"unchanged" and get no revision. A blank cell keeps the stored value, and an enterprise's own
+report of the day is left alone unless the uploader chose to overwrite it: such rows are "kept".
 
 Work goes a thousand rows at a time inside one transaction — a few queries per chunk, not per
 row — so a 100,000-row province sheet takes seconds and memory stays bounded by the sheet.
@@ -16,27 +17,21 @@ row — so a 100,000-row province sheet takes seconds and memory stays bounded b
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from fugong.core import audit, bulk, cells, tables
-from fugong.core.access import Action
+from fugong.core import audit, cells, tables
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
-from fugong.core.uscc import normalize_uscc, uscc_problem
 from fugong.dispatch.figures import rollups
-from fugong.dispatch.models import Cadence, PeriodUnlock, Plan, Report
-from fugong.dispatch.plans.periods import lock_date
-from fugong.dispatch.plans.selection import plan_covers
-from fugong.dispatch.reports import baselines, self_reports, submit
-from fugong.dispatch.reports.fields import HISTORY_FIELDS, LABELS, REPORT_FIELDS, Baseline, check_report
+from fugong.dispatch.models import Cadence, Plan
+from fugong.dispatch.reports import submit
+from fugong.dispatch.reports.fields import REPORT_FIELDS
 from fugong.dispatch.sheets.columns import (
     COLUMNS_BY_FIELD,
     META_SHEET,
@@ -44,29 +39,11 @@ from fugong.dispatch.sheets.columns import (
     header_aliases,
     read_meta,
 )
-from fugong.enterprises.models import Enterprise, Industry, load_sector_names
 from fugong.regions.models import Region
 
 Progress = Callable[[int, int], None]
-CHUNK = 1000
-HISTORY_DAYS = 120  # the warnings look at up to 16 earlier reports: 16 weeks of a weekly plan
 FILL_FIELDS = [f for f in REPORT_COLUMNS if f not in ("baseline_headcount",)]
 REQUIRED_COLUMNS = ("resumed", "reported_back", "isolated", "on_duty")
-ENTERPRISE_FIELDS = (
-    "uscc",
-    "name",
-    "tier",
-    "above_scale",
-    "baseline_headcount",
-    "baseline_capacity",
-    "active_from",
-    "active_to",
-    "region",
-    "industry",
-)
-REGION_FIELDS = ("code", "path")  # what the plan checks and the roll-ups read of an enterprise's region
-INDUSTRY_FIELDS = ("code", "level", "parent_id")
-CONFIRM_HINT = "如核实无误，请勾选“已核实异常数据”后重新导入"
 
 
 @dataclass
@@ -177,15 +154,35 @@ def check_import_reports(
     if not rows:
         raise tables.file_error(f"工作表“{table.sheet.name}”的表头下面没有企业数据行，请填写后再导入")
     result = ReportImportResult(plan, day, region, table.sheet.name, dry_run, table=table)
-    importer = Importer(user, plan, day, region, table, confirm_warnings, channel, now)
-    importer.overwrite_self_reports = overwrite_self_reports
-    importer.capacity_ratios = capacity_as_ratios(rows, table)
+    way = submit.Way(
+        channel,
+        sheet_plan=plan,
+        region=region,
+        confirm_all=confirm_warnings,
+        overwrite_self_reports=overwrite_self_reports
+        if isinstance(overwrite_self_reports, bool)
+        else frozenset(overwrite_self_reports),
+    )
+    reader = RowReader(table, capacity_as_ratios(rows, table))
     pending = rollups.Pending()  # the roll-up deltas of every chunk, added once at the end
     try:
         with transaction.atomic():
-            if not dry_run:  # plans before rows, as every writer takes them (rollups.lock)
-                rollups.lock_plans(p.pk for p in importer.plans)
-            write_chunks(importer, rows, result, pending, progress)
+            chunks = submit.check_submit_reports(
+                user, day, (reader.row(n, cells) for n, cells in rows), way, now=now, write=not dry_run, pending=pending
+            )
+            for outcomes in chunks:
+                result.outcomes += [reader.outcome(o) for o in outcomes]
+                if progress:
+                    progress(len(result.outcomes), len(rows))
+            if not any(o.status != "skipped" for o in result.outcomes):
+                raise tables.file_error(
+                    f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
+                )
+            result.written = not dry_run and not result.rejected
+            if result.written:
+                pending.flush()
+            else:
+                transaction.set_rollback(True)  # rows written before a later chunk's rejection
     except IntegrityError:
         raise tables.file_error(
             "导入期间有企业通过网页或接口提交了当日填报，本次未写入任何数据；请重新导入（已提交的填报会被表中数据更新）"
@@ -195,40 +192,8 @@ def check_import_reports(
     return result
 
 
-def write_chunks(
-    importer: Importer,
-    rows: list[tuple[int, Sequence[Any]]],
-    result: ReportImportResult,
-    pending: rollups.Pending,
-    progress: Progress | None,
-) -> None:
-    user, day, dry_run = importer.user, importer.day, result.dry_run
-    rejected = False  # kept here: result.rejected reads every outcome so far, a chunk at a time
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        outcomes, accepted = importer.check_chunk(chunk, lock=not dry_run)
-        result.outcomes += outcomes
-        rejected = rejected or any(o.status == "rejected" for o in outcomes)
-        if accepted and not dry_run and not rejected:
-            submit.do_submit_reports(
-                user, day, accepted, channel=importer.channel, now=importer.now, pending=pending
-            )
-        if progress:
-            progress(start + len(chunk), len(rows))
-    if not any(o.status != "skipped" for o in result.outcomes):
-        raise tables.file_error(
-            f"表中{len(rows)}家企业的填报栏都是空的，没有可导入的数据；请填写“是否复工”“报到人数”等栏后再导入"
-        )
-    result.written = not dry_run and not rejected
-    if result.written:
-        pending.flush()
-    else:
-        transaction.set_rollback(True)  # rows written before a later chunk's rejection
-
-
 def check_plan_day(plan: Plan, day: datetime.date, today: datetime.date) -> None:
-    if day > today:
-        raise ValidationFailed(f"不能导入未来日期（{day}）的填报，今天是{today}")
+    submit.check_day(day, today)
     if not plan.active or not plan.runs_on(day):
         raise ValidationFailed(
             f"调度任务“{plan.title}”在{day}不需要填报（任务期{plan.start_date}至{plan.end_date or '今'}），请核对日期"
@@ -349,288 +314,42 @@ def column_letter(index: int) -> str:
     return letters
 
 
-class Importer:
-    """The per-chunk checks; holds what stays the same for the whole file."""
+class RowReader:
+    """A sheet row as the pipeline takes it, and the pipeline's outcome as a row of the result."""
 
-    def __init__(
-        self,
-        user: Any,
-        plan: Plan,
-        day: datetime.date,
-        region: Region | None,
-        table: Table,
-        confirm_warnings: bool,
-        channel: str,
-        now: datetime.datetime,
-    ) -> None:
-        self.user, self.plan, self.day, self.region = user, plan, day, region
-        self.channel, self.now = channel, now
+    def __init__(self, table: Table, capacity_ratios: bool) -> None:
         self.columns = table.header.columns
         self.extra_keys = table.extra_keys
-        self.confirm_warnings = confirm_warnings
-        self.overwrite_self_reports: bool | Collection[str] = False
-        self.self_reported: dict[int, datetime.datetime] = {}  # this chunk's, see self_reports
-        self.baselines: dict[int, Baseline] = {}  # this chunk's registry and pending baselines
-        self.capacity_ratios = False
-        self.seen: dict[int, int] = {}  # enterprise id → the row it first appeared on
-        # read once for the whole file, not joined to every enterprise: a province has a few
-        # thousand regions and industries, and its sheet 100,000 enterprises
-        self.regions: dict[str, Region] = {}
-        self.industries: dict[str, Industry] = {}
+        self.capacity_ratios = capacity_ratios
         self.fill_fields = [f for f in self.columns if f in FILL_FIELDS or f.startswith("extra:")]
-        self.specs_by_plans: dict[tuple[int, ...], list[dict[str, Any]]] = {}
-        self.plans = list(Plan.objects.filter(active=True).select_related("owner_region"))
-        today = timezone.localdate(now)
-        self.locking = [p for p in self.plans if (d := lock_date(p, day)) is not None and today >= d]
-        self.unlocked = set(
-            PeriodUnlock.objects.filter(plan__in=self.locking, date=day).values_list(
-                "plan_id", "enterprise_id"
-            )
-        )
 
-    def reportable(self) -> Any:
-        qs = Enterprise.objects.visible_to(self.user, Action.REPORT)
-        if self.region is not None:
-            qs = qs.in_region(self.region.path)
-        # only what the checks and the roll-ups read; regions and industries come from
-        # `with_related`, not select_related, which builds two more instances per row
-        return qs.only(*ENTERPRISE_FIELDS).order_by()
-
-    def with_related(self, enterprises: list[Enterprise]) -> list[Enterprise]:
-        """Sets each enterprise's region and industry from the import's caches, reading the
-        ones not seen yet; and its sector names, for the plan checks and the roll-ups."""
-        regions, industries = self.regions, self.industries
-        missing = {e.region_id for e in enterprises} - regions.keys()
-        if missing:
-            for region in Region.objects.filter(bulk.AnyOf(F("code"), missing)).only(*REGION_FIELDS):
-                regions[region.code] = region
-        missing = {e.industry_id for e in enterprises if e.industry_id is not None} - industries.keys()
-        if missing:
-            for industry in Industry.objects.filter(bulk.AnyOf(F("code"), missing)).only(*INDUSTRY_FIELDS):
-                industries[industry.code] = industry
-        region_field, industry_field = Enterprise.region.field, Enterprise.industry.field
-        for e in enterprises:
-            region_field.set_cached_value(e, regions[e.region_id])
-            industry_field.set_cached_value(e, None if e.industry_id is None else industries[e.industry_id])
-        load_sector_names(enterprises)
-        return enterprises
-
-    def check_chunk(
-        self, chunk: Sequence[tuple[int, Sequence[Any]]], *, lock: bool
-    ) -> tuple[list[RowOutcome], list[submit.Accepted]]:
-        parsed = [(number, self.cells_of(row)) for number, row in chunk]
-        found = self.match(parsed)
-        ids = [e.pk for e, _ in found.values() if e is not None]
-        existing_qs = rollups.nearest_reports(ids, on=self.day).order_by()
-        existing = {r.enterprise_id: r for r in (existing_qs.select_for_update() if lock else existing_qs)}
-        self.self_reported = self_reports.self_report_times(self.user, existing.values())
-        self.baselines = baselines.baselines_of(e for e, _ in found.values() if e is not None)
-        history = self.history(ids)
-        outcomes, accepted = [], []
-        for number, raw in parsed:
-            enterprise, outcome = found[number]
-            outcomes.append(outcome)
-            if enterprise is None or outcome.status == "rejected":
-                continue
-            item = self.check_row(
-                outcome, enterprise, raw, existing.get(enterprise.pk), history[enterprise.pk]
-            )
-            if item is not None:
-                accepted.append(item)
-        return outcomes, accepted
-
-    def cells_of(self, row: Sequence[Any]) -> dict[str, Any]:
-        return {f: (row[col] if col < len(row) else None) for f, col in self.columns.items()}
-
-    def match(
-        self, parsed: list[tuple[int, dict[str, Any]]]
-    ) -> dict[int, tuple[Enterprise | None, RowOutcome]]:
-        """Each row's enterprise (by USCC, else by exact name inside the region) or its rejection."""
-        codes, names = {}, {}
-        outcomes: dict[int, RowOutcome] = {}
-        for number, raw in parsed:
-            name = safe_text(raw.get("name")) or ""
-            outcome = outcomes[number] = RowOutcome(number, "", name)
-            if isinstance(raw.get("uscc"), float | int) and not isinstance(raw.get("uscc"), bool):
-                outcome.reject(
-                    f"统一社会信用代码被 Excel 存成了数字（{raw['uscc']}），末几位已经丢失；"
-                    "请把该列设为“文本”格式，重新填写完整的18位代码"
-                )
-                continue
+    def row(self, number: int, cells_: Sequence[Any]) -> submit.Row:
+        raw = {f: (cells_[col] if col < len(cells_) else None) for f, col in self.columns.items()}
+        values: dict[str, Any] = {f: v for f, v in raw.items() if f in REPORT_FIELDS}
+        if self.extra_keys:
+            values["extra"] = {spec["key"]: raw[key] for key, spec in self.extra_keys.items() if key in raw}
+        if "capacity_pct" in values and not cells.is_blank(values["capacity_pct"]):
             try:
-                code = outcome.uscc = normalize_uscc(cells.clean_text(raw.get("uscc"), max_length=40) or "")
-            except cells.CellError as exc:
-                outcome.reject(f"统一社会信用代码：{exc}")
-                continue
-            if not any(not cells.is_blank(raw.get(f)) for f in self.fill_fields):
-                outcome.status = "skipped"
-            elif code:
-                problem = uscc_problem(code)
-                if problem:
-                    outcome.reject(problem)
-                else:
-                    codes[number] = code
-            elif name:
-                names[number] = name
-            else:
-                outcome.reject("缺少统一社会信用代码和企业名称，无法确定是哪家企业；请补填统一社会信用代码")
-        by_code = {e.uscc: e for e in self.reportable().filter(bulk.AnyOf(F("uscc"), codes.values()))}
-        by_name: dict[str, list[Enterprise]] = defaultdict(list)
-        for e in self.reportable().filter(bulk.AnyOf(F("name"), names.values())) if names else ():
-            by_name[e.name].append(e)
-        self.with_related([*by_code.values(), *(e for group in by_name.values() for e in group)])
-        where = f"{self.region.name}内" if self.region else "您可填报的企业中"
-        found: dict[int, tuple[Enterprise | None, RowOutcome]] = {}
-        for number, outcome in outcomes.items():
-            enterprise = None
-            if number in codes:
-                enterprise = by_code.get(codes[number])
-                if enterprise is None:
-                    outcome.reject(
-                        f"{where}找不到统一社会信用代码为“{codes[number]}”的企业；请核对代码，"
-                        "或确认该企业已登记在企业库并属于您管辖的区划"
-                    )
-            elif number in names:
-                candidates = by_name.get(names[number], [])
-                if len(candidates) == 1:
-                    enterprise = candidates[0]
-                    outcome.uscc = enterprise.uscc
-                    outcome.notes.append(
-                        f"表中无统一社会信用代码，已按企业名称匹配到{enterprise.uscc}，请核对"
-                    )
-                elif candidates:
-                    outcome.reject(
-                        f"{where}有{len(candidates)}家名为“{names[number]}”的企业，请填写统一社会信用代码"
-                    )
-                else:
-                    outcome.reject(
-                        f"{where}找不到名为“{names[number]}”的企业（按全称精确匹配）；请填写统一社会信用代码"
-                    )
-            if enterprise is not None:
-                first = self.seen.setdefault(enterprise.pk, number)
-                if first != number:
-                    outcome.reject(f"与第{first}行是同一家企业，同一企业在一个表中只能填一行")
-                    enterprise = None
-                elif not outcome.name:
-                    outcome.name = enterprise.name
-            found[number] = (enterprise, outcome)
-        return found
-
-    def history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        """Each enterprise's recent reports before the day, newest first, for the warnings."""
-        since = self.day - datetime.timedelta(days=HISTORY_DAYS + 1)  # HISTORY_DAYS back, that day included
-        rows = (
-            rollups.nearest_reports(ids, after=since, before=self.day, limit=16)
-            .order_by("enterprise_id", "-date")
-            .values("enterprise_id", "date", *HISTORY_FIELDS)
-        )
-        found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            found[row.pop("enterprise_id")].append(row)
-        return found
-
-    def check_row(
-        self,
-        outcome: RowOutcome,
-        enterprise: Enterprise,
-        raw: dict[str, Any],
-        existing: Report | None,
-        history: list[dict[str, Any]],
-    ) -> submit.Accepted | None:
-        day = self.day
-        if not enterprise.is_active_on(day):
-            outcome.reject(
-                f"{enterprise.name}在{day}不在纳入期内（启用{enterprise.active_from}起），无需填报"
-            )
-            return None
-        plans = [p for p in self.plans if plan_covers(p, enterprise, day)]
-        if self.plan.pk not in {p.pk for p in plans}:
-            outcome.reject(f"该企业不在调度任务“{self.plan.title}”{day}的纳入范围内，无需在本表填报")
-            return None
-        report = self.report_values(raw, enterprise, existing, outcome)
-        if report is None:
-            return None
-        checked = check_report(report, day, self.extra_specs(plans), history, self.baselines[enterprise.pk])
-        if checked.errors:
-            for problem in checked.errors:
-                outcome.reject(problem.message)
-            return None
-        changes = None if existing is None else audit.diff(existing.values(), checked.values)
-        if existing is not None and not changes:
-            outcome.status = "unchanged"  # before the lock and the warnings: a re-import changes nothing
-            return None
-        self_reported = self_reports.self_report_in_the_way(self.self_reported, enterprise.pk, changes)
-        if self_reported is not None:
-            if not self.may_overwrite(enterprise):
-                outcome.status = "kept"  # left alone and listed, not rejected: the import goes on
-                outcome.notes.append(self_reports.kept_note(self_reported))
-                return None
-            outcome.notes.append(self_reports.overwritten_note(self_reported))
-        locked = [p for p in self.locking if p in plans and (p.pk, enterprise.pk) not in self.unlocked]
-        if locked:
-            outcome.reject(f"{day}的填报已锁定（调度任务“{locked[0].title}”），如需修改请联系调度员解锁")
-            return None
-        confirmed = [w.code for w in checked.warnings]
-        if checked.warnings:
-            messages = [w.message for w in checked.warnings]
-            if not self.confirm_warnings:
-                outcome.reject("；".join(messages) + f"（{CONFIRM_HINT}）")
-                return None
-            outcome.notes.append("已确认：" + "；".join(messages))
-        outcome.status = "imported"
-        return submit.Accepted(
-            enterprise,
-            checked.values,
-            existing,
-            submit.payload_hash(day, {k: cells_as_text(v) for k, v in raw.items()}),
-            confirmed,
-            plans,
-            changes,
-            checked.counted_baseline,
-            checked.baseline_flag,
-            checked.baseline_pending is not None,
+                values["capacity_pct"] = capacity_points(values["capacity_pct"], self.capacity_ratios)
+            except cells.CellError:
+                pass  # left as typed: the report's check says what is wrong with it
+        return submit.Row(
+            values,
+            uscc=raw.get("uscc"),
+            name=safe_text(raw.get("name")) or "",
+            number=number,
+            blank=not any(not cells.is_blank(raw.get(f)) for f in self.fill_fields),
         )
 
-    def may_overwrite(self, enterprise: Enterprise) -> bool:
-        chosen = self.overwrite_self_reports
-        return chosen if isinstance(chosen, bool) else enterprise.uscc in chosen
-
-    def extra_specs(self, plans: list[Plan]) -> list[dict[str, Any]]:
-        """The plans' own items; only this sheet's plan's are required here: the sheet has no
-        columns for another plan's, whose stored values are kept."""
-        key = tuple(p.pk for p in plans)  # the same few sets of plans row after row
-        specs = self.specs_by_plans.get(key)
-        if specs is None:
-            specs = self.specs_by_plans[key] = [
-                spec if key_in(spec, self.plan) else {**spec, "required": False}
-                for spec in submit.extra_specs_for(plans, self.day)
-            ]
-        return specs
-
-    def report_values(
-        self, raw: dict[str, Any], enterprise: Enterprise, existing: Report | None, outcome: RowOutcome
-    ) -> dict[str, Any] | None:
-        """The row as `check_report` takes it. A column the sheet does not have, or a blank cell,
-        keeps the stored value (a county's sheet without 措施 must not erase what the enterprise
-        entered); the headcount falls back to the registry's; a plan's own items go under "extra"."""
-        stored = existing.values() if existing is not None else {}
-        report = {f: raw[f] if f in raw else stored.get(f) for f in REPORT_FIELDS if f != "extra"}
-        sheet_extra = {spec["key"]: raw[key] for key, spec in self.extra_keys.items() if key in raw}
-        report["extra"] = {**(stored.get("extra") or {}), **sheet_extra}
-        report = self_reports.fill_blanks(report, stored)
-        if report.get("baseline_headcount") is None and "baseline_headcount" not in raw:
-            report["baseline_headcount"] = enterprise.baseline_headcount
-        if self_reports.not_resumed(raw.get("resumed")):  # what only a resumed firm has goes with the change
-            for name in self_reports.RESUMED_ONLY:
-                if name not in raw:
-                    report[name] = None
-        if "capacity_pct" in raw and not cells.is_blank(raw["capacity_pct"]):
-            try:
-                report["capacity_pct"] = capacity_points(raw["capacity_pct"], self.capacity_ratios)
-            except cells.CellError as exc:
-                outcome.reject(f"{LABELS['capacity_pct']}：{exc}")
-                return None
-        return report
+    def outcome(self, outcome: submit.Outcome) -> RowOutcome:
+        row = outcome.row
+        uscc = row.uscc if isinstance(row.uscc, str) else ""
+        status = {"accepted": "imported"}.get(outcome.status, outcome.status)
+        found = RowOutcome(row.number, uscc, row.name, status)
+        if outcome.error is not None:
+            found.messages.append(outcome.error.message)
+        found.notes += outcome.notes
+        return found
 
 
 def key_in(spec: dict[str, Any], plan: Plan) -> bool:
@@ -653,7 +372,3 @@ def safe_text(value: Any) -> str | None:
         return cells.clean_text(value, max_length=200)
     except cells.CellError:
         return None
-
-
-def cells_as_text(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
