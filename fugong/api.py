@@ -115,11 +115,11 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = chinese_errors(exc.errors)
-    summary = "；".join(f"{e['field'] or '请求体'}：{e['message']}" for e in errors[:5])
+    summary = "；".join(f"{e.field or '请求体'}：{e.message}" for e in errors[:5])
     body = {
         "code": "invalid_request",
         "message": f"请求格式有误（{summary}），请对照接口文档 /api/v1/docs 修改",
-        "details": {"errors": errors},
+        "details": {"errors": [e.as_dict() for e in errors]},
     }
     return api.create_response(request, body, status=422)
 

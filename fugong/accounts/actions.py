@@ -13,7 +13,7 @@ from django.utils import timezone
 from fugong.accounts.models import ApiToken, LoginAttempt, User, hash_token
 from fugong.accounts.signals import record_failed_sign_in
 from fugong.core import audit
-from fugong.core.errors import NotFound, TooManyAttempts, Unauthorized, ValidationFailed
+from fugong.core.errors import ErrorItem, NotFound, TooManyAttempts, Unauthorized, ValidationFailed
 
 TOKEN_PREFIX = "fg_"
 
@@ -55,9 +55,9 @@ def do_create_token(user: User, name: str, *, channel: str) -> tuple[ApiToken, s
     """Makes a token and returns it with its raw value, which is never stored or shown again."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("请填写令牌用途，例如“市局数据对接”", details={"field": "name"})
+        raise ValidationFailed.of([ErrorItem("请填写令牌用途，例如“市局数据对接”", "required", "name", "令牌用途")])
     if len(name) > 60:
-        raise ValidationFailed(f"令牌用途最多60个字，现为{len(name)}个字", details={"field": "name"})
+        raise ValidationFailed.of([ErrorItem(f"令牌用途最多60个字，现为{len(name)}个字", "too_long", "name", "令牌用途")])
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=hash_token(raw))
     audit.record(

@@ -6,6 +6,8 @@ one place, so a rule's message reads the same on every channel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
@@ -57,12 +59,70 @@ class Conflict(DomainError):
     status = 409
 
 
+@dataclass(frozen=True)
+class ErrorItem:
+    """One thing wrong with the input, in the one shape every validation refusal lists
+    (details.errors, and details.warnings / details.confirmed for what is to be confirmed).
+    Documented as the ErrorItem schema of /api/v1/openapi.json (core.openapi)."""
+
+    message: str  # Chinese: what is wrong and how to fix it
+    code: str = "invalid"  # for programs: required, too_long, bad_file, or a warning's code to confirm
+    field: str | None = None  # the request field (or dotted path, "ids.3"), None for the input as a whole
+    label: str | None = None  # the field's Chinese name, as forms and sheet headers call it
+    row: int | None = None  # the sheet row, 1-based as the spreadsheet numbers it; None outside sheets
+    column: str | None = None  # the sheet column's header text; None outside sheets
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ERROR_ITEM_KEYS = frozenset(f.name for f in fields(ErrorItem))
+ItemLike = ErrorItem | dict[str, Any] | str
+
+
+def error_item(item: ItemLike) -> dict[str, Any]:
+    """An item as it is sent. A plain message or a dict with some of the keys is completed; a dict
+    with another key is a bug in the raiser (TypeError), so no second shape can creep back in."""
+    if isinstance(item, str):
+        item = ErrorItem(item)
+    elif isinstance(item, dict):
+        item = ErrorItem(**item)
+    return item.as_dict()
+
+
 class ValidationFailed(DomainError):
-    """Input that breaks a rule; details["errors"] lists {field, value, message} items."""
+    """Input that breaks a rule. details["errors"] always lists ErrorItems: the raiser's, or (raised
+    with a message alone) one item holding the message; a request to confirm (details["warnings"]
+    given) may have none. Other details keys stay as given."""
 
     code = "validation_failed"
     status = 422
     default_message = "提交的数据有误，请按提示修改后重新提交"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        errors: Sequence[ItemLike] | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        details = dict(self.details)
+        if errors is None:
+            errors = details.get("errors")
+        if errors is None:
+            errors = [] if "warnings" in details else [ErrorItem(self.message, field=field)]
+        details["errors"] = [error_item(e) for e in errors]
+        for key in ("warnings", "confirmed"):
+            if key in details:
+                details[key] = [error_item(e) for e in details[key]]
+        self.details = details
+
+    @classmethod
+    def of(cls, items: Sequence[ErrorItem], **details: Any) -> ValidationFailed:
+        """The refusal listing `items`, its message their messages in order."""
+        return cls("；".join(i.message for i in items), errors=items, details=details or None)
 
 
 class TooManyAttempts(DomainError):

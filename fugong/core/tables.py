@@ -20,7 +20,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from fugong.core.errors import ValidationFailed
+from fugong.core.errors import ErrorItem, ValidationFailed
 from fugong.core.sheets import GUARD, unguard
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -30,7 +30,8 @@ PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF")
 
 
 def file_error(message: str) -> ValidationFailed:
-    return ValidationFailed(message, details={"errors": [{"row": None, "column": None, "message": message}]})
+    """The file as a whole cannot be read (not a sheet, no header, no rows): no row or column to name."""
+    return ValidationFailed.of([ErrorItem(message, code="bad_file", field="file")])
 
 
 @dataclass

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 
-from fugong.core.errors import ValidationFailed
+from fugong.core.errors import ErrorItem, ValidationFailed
 
+LABEL = "统一社会信用代码"
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 FULL_WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
@@ -52,10 +53,10 @@ def validate_uscc(raw: object) -> str:
     """Returns the normalized code or raises ValidationFailed naming the problem."""
     code = normalize_uscc(raw)
     if not code:
-        raise ValidationFailed("统一社会信用代码不能为空", details={"field": "uscc"})
+        raise ValidationFailed.of([ErrorItem("统一社会信用代码不能为空", "required", "uscc", LABEL)])
     problem = uscc_problem(code)
     if problem:
-        raise ValidationFailed(problem, details={"field": "uscc", "value": code})
+        raise ValidationFailed.of([ErrorItem(problem, "invalid", "uscc", LABEL)])
     return code
 
 

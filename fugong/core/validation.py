@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fugong.core.errors import ErrorItem
+
 SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
 # how pydantic names the member of a union that failed ("str", "list[str]", "constrained-str"…)
 TYPE_TAGS = {"str", "int", "float", "bool", "decimal", "none"}
@@ -85,11 +87,12 @@ def chinese_message(error: dict[str, Any]) -> str:
         return template.split("{")[0].rstrip("（，") or "格式不正确"
 
 
-def chinese_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One item per field: a value failing every member of a union is one mistake, not five."""
-    seen: dict[str | None, dict[str, Any]] = {}
+def chinese_errors(errors: list[dict[str, Any]]) -> list[ErrorItem]:
+    """One item per field: a value failing every member of a union is one mistake, not five.
+    The item's code is pydantic's error type (missing, string_too_long…)."""
+    seen: dict[str | None, ErrorItem] = {}
     for error in errors:
         field = field_of(tuple(error.get("loc", ())))
         if field not in seen:
-            seen[field] = {"field": field, "message": chinese_message(error), "type": error.get("type")}
+            seen[field] = ErrorItem(chinese_message(error), str(error.get("type") or "invalid"), field)
     return list(seen.values())

@@ -15,6 +15,7 @@ from typing import Any
 
 from fugong.core import cells
 from fugong.core.cells import CellError
+from fugong.core.errors import ErrorItem
 from fugong.core.uscc import normalize_uscc, uscc_problem
 from fugong.enterprises.models import Enterprise, Industry, SectorTag, Tier
 from fugong.regions.resolver import RegionResolver
@@ -26,12 +27,10 @@ class FieldError:
     label: str
     value: Any
     message: str
+    code: str = "invalid"  # "required" for a blank that must be filled
 
-    def as_dict(self) -> dict[str, Any]:
-        value = (
-            self.value if isinstance(self.value, str | int | float | bool | type(None)) else str(self.value)
-        )
-        return {"field": self.field, "label": self.label, "value": value, "message": self.message}
+    def item(self, row: int | None = None, column: str | None = None) -> ErrorItem:
+        return ErrorItem(self.message, self.code, self.field, self.label, row, column)
 
     def __str__(self) -> str:
         return f"{self.label}：{self.message}"
@@ -257,7 +256,7 @@ def clean_fields(
             errors.append(FieldError(spec.name, spec.label, value, str(exc)))
             continue
         if parsed is None and spec.required:
-            errors.append(FieldError(spec.name, spec.label, value, f"{spec.label}不能为空，请填写"))
+            errors.append(FieldError(spec.name, spec.label, value, f"{spec.label}不能为空，请填写", "required"))
             continue
         cleaned[spec.name] = parsed
     start, end = cleaned.get("active_from"), cleaned.get("active_to")

@@ -172,7 +172,7 @@ def _blank_optional_kept(
     if "region" in cleaned and cleaned["region"] is None:
         cleaned.pop("region")
     if cleaned.get("uscc") is None and not any(e.field == "uscc" for e in errors):
-        errors.append(FieldError("uscc", "统一社会信用代码", None, "统一社会信用代码不能为空"))
+        errors.append(FieldError("uscc", "统一社会信用代码", None, "统一社会信用代码不能为空", "required"))
     if cleaned.get("name") is None and "name" in cleaned:
         cleaned.pop("name")
     return errors
@@ -197,5 +197,6 @@ def _existing(user: Any, codes: list[Any]) -> tuple[dict[str, Enterprise], set[i
 def raise_for_result(result: ImportResult) -> None:
     """For callers that want an exception when nothing was written because of bad rows."""
     if result.rejected and not result.written:
-        details = [{"row": o.row, "uscc": o.uscc, "message": o.message} for o in result.rejected]
-        raise ValidationFailed(f"{len(details)}行有错误，未写入任何数据", details={"errors": details})
+        # a sheet's column is named by its template header, which is the field's label
+        items = [e.item(row=o.row, column=e.label) for o in result.rejected for e in o.errors]
+        raise ValidationFailed(f"{len(result.rejected)}行有错误，未写入任何数据", errors=items)

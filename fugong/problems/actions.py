@@ -13,7 +13,7 @@ from django.utils import timezone
 from fugong.accounts.models import Department
 from fugong.core import cells
 from fugong.core.access import Action, access_object, scope_for
-from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.dispatch.models import Report
 from fugong.enterprises.models import Enterprise
 from fugong.problems import clocks, flow
@@ -34,6 +34,7 @@ from fugong.regions.models import Level, Region
 
 MAX_BACKDATE = datetime.timedelta(days=30)
 MAX_EXTENSION_DAYS = Decimal(20)
+RECEIVED = "受理时间"
 
 
 class DuplicateSuspected(ValidationFailed):
@@ -56,38 +57,38 @@ def check_create_problem(
     `enterprise` must come from access_object(..., Action.REPORT) or (staff) Action.CHANGE."""
     now = now or timezone.now()
     scope = scope_for(user)
-    errors: list[str] = []
+    errors: list[ErrorItem] = []
     category = Category.objects.filter(active=True, name=str(raw.get("category") or "").strip()).first()
     if category is None:
         names = "、".join(Category.objects.filter(active=True).values_list("name", flat=True))
-        errors.append(f"请选择问题类别（{names}）")
+        errors.append(ErrorItem(f"请选择问题类别（{names}）", "required", "category", "问题类别"))
     urgency = raw.get("urgency") or Urgency.NORMAL
     if urgency not in Urgency.values:
-        errors.append("紧急程度只能是“一般”（normal）或“紧急”（urgent）")
-    title = text(raw.get("title"), 100, "标题", errors, required=True)
-    description = text(raw.get("description"), 4000, "问题描述", errors, required=True)
+        errors.append(ErrorItem("紧急程度只能是“一般”（normal）或“紧急”（urgent）", field="urgency", label="紧急程度"))
+    title = text(raw.get("title"), 100, "title", "标题", errors, required=True)
+    description = text(raw.get("description"), 4000, "description", "问题描述", errors, required=True)
     staff = scope.covers_path(Action.CHANGE, enterprise.region.path)
     own = Source.ENTERPRISE if enterprise.pk in scope.own_enterprise_ids else Source.LIAISON
     source = raw.get("source") or (Source.PHONE if staff else own)
     if source not in Source.values:
-        errors.append("来源有误")
+        errors.append(ErrorItem(f"来源只能是 {'、'.join(Source.values)}", field="source", label="来源"))
     elif source in (Source.PHONE, Source.VISIT) and not staff:
         source = own  # only staff take problems by phone or on a visit
     elif source == Source.REPORT and not raw.get("report"):
-        errors.append("来源为“日报突出问题”时请指明是哪一天的日报")
+        errors.append(ErrorItem("来源为“日报突出问题”时请指明是哪一天的日报", "required", "report", "日报"))
     report_id = raw.get("report") or None
     if report_id and not Report.objects.filter(pk=report_id, enterprise=enterprise).exists():
-        errors.append("所引用的日报不是该企业的，请从该企业的日报页面转为诉求")
+        errors.append(ErrorItem("所引用的日报不是该企业的，请从该企业的日报页面转为诉求", field="report", label="日报"))
     received_at = now
     if raw.get("received_at"):
         if not staff:
-            errors.append("只有调度员可以补录此前电话、走访受理的诉求时间")
+            errors.append(ErrorItem("只有调度员可以补录此前电话、走访受理的诉求时间", field="received_at", label=RECEIVED))
         else:
             received_at = parse_moment(raw["received_at"], errors)
             if received_at > now or received_at < now - MAX_BACKDATE:
-                errors.append(f"受理时间应在最近{MAX_BACKDATE.days}天内，且不晚于现在")
+                errors.append(ErrorItem(f"受理时间应在最近{MAX_BACKDATE.days}天内，且不晚于现在", field="received_at", label=RECEIVED))
     if errors:
-        raise ValidationFailed("；".join(errors), details={"errors": errors})
+        raise ValidationFailed.of(errors)
     assert category is not None
     duplicates = [
         p
@@ -96,9 +97,11 @@ def check_create_problem(
     ]
     if duplicates and "duplicate" not in (raw.get("confirm") or []):
         listed = "、".join(f"#{p.pk}“{p.title}”（{p.get_status_display()}）" for p in duplicates[:3])
+        message = f"该企业已有相似的未办结诉求：{listed}。如确属新问题，请确认后再提交"
         raise DuplicateSuspected(
-            f"该企业已有相似的未办结诉求：{listed}。如确属新问题，请确认后再提交",
-            details={"warnings": [{"code": "duplicate", "problems": [p.pk for p in duplicates]}]},
+            message,
+            # the similar problems' ids are data about the conflict, not a second item shape
+            details={"warnings": [ErrorItem(message, "duplicate")], "duplicates": [p.pk for p in duplicates]},
         )
     with transaction.atomic():
         problem = Problem.objects.create(
@@ -120,24 +123,26 @@ def check_create_problem(
     return problem
 
 
-def text(value: Any, length: int, label: str, errors: list[str], *, required: bool = False) -> str:
+def text(
+    value: Any, length: int, field: str, label: str, errors: list[ErrorItem], *, required: bool = False
+) -> str:
     try:
         cleaned = cells.clean_text(value, max_length=length) or ""
     except cells.CellError as exc:
-        errors.append(f"{label}：{exc}")
+        errors.append(ErrorItem(f"{label}：{exc}", field=field, label=label))
         return ""
     if required and not cleaned:
-        errors.append(f"请填写{label}")
+        errors.append(ErrorItem(f"请填写{label}", "required", field, label))
     return cleaned
 
 
-def parse_moment(value: Any, errors: list[str]) -> datetime.datetime:
+def parse_moment(value: Any, errors: list[ErrorItem]) -> datetime.datetime:
     moment = value if isinstance(value, datetime.datetime) else None
     if moment is None:
         try:
             moment = datetime.datetime.fromisoformat(str(value))
         except ValueError:
-            errors.append(f"受理时间“{value}”无法识别，请写成 2020-02-17 09:30")
+            errors.append(ErrorItem(f"受理时间“{value}”无法识别，请写成 2020-02-17 09:30", field="received_at", label=RECEIVED))
             return timezone.now()
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 

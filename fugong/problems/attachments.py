@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fugong.core.access import access_object
-from fugong.core.errors import Conflict, Forbidden, ValidationFailed
+from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.enterprises.models import Enterprise
 from fugong.problems import flow
 from fugong.problems.actions import check_create_problem, record
@@ -66,33 +66,35 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}MB"
 
 
+def file_error(message: str) -> ErrorItem:
+    return ErrorItem(message, "bad_file", "files", "附件")
+
+
 def check_files(files: Sequence[UploadLike]) -> list[Upload]:
     """The files, read and checked; any bad one refuses the whole upload (ValidationFailed)."""
     if len(files) > MAX_FILES:
         raise ValidationFailed(f"一次最多上传{MAX_FILES}个附件，您选择了{len(files)}个，请分次上传")
-    errors: list[str] = []
+    errors: list[ErrorItem] = []
     uploads = []
     for f in files:
         name = clean_name(f.name)
         ext = os.path.splitext(name)[1]
         size = f.size or 0
         if ext not in KINDS:
-            errors.append(f"“{name}”的类型不支持，只能上传 {ALLOWED_NAMES} 文件")
+            errors.append(file_error(f"“{name}”的类型不支持，只能上传 {ALLOWED_NAMES} 文件"))
         elif size > MAX_BYTES:
-            errors.append(f"“{name}”有{megabytes(size)}，超过每个附件5MB的上限，请压缩或拆分后重新上传")
+            errors.append(file_error(f"“{name}”有{megabytes(size)}，超过每个附件5MB的上限，请压缩或拆分后重新上传"))
         elif size == 0:
-            errors.append(f"“{name}”是空文件，请重新选择")
+            errors.append(file_error(f"“{name}”是空文件，请重新选择"))
         else:
             content_type, magic = KINDS[ext]
             content = f.read()
             if content.startswith(magic):
                 uploads.append(Upload(name, content_type, content))
             else:
-                errors.append(f"“{name}”的内容不是{ext[1:]}格式（可能是改了扩展名），请另存为正确格式后上传")
+                errors.append(file_error(f"“{name}”的内容不是{ext[1:]}格式（可能是改了扩展名），请另存为正确格式后上传"))
     if errors:
-        raise ValidationFailed(
-            "；".join(errors), details={"errors": [{"field": "files", "message": m} for m in errors]}
-        )
+        raise ValidationFailed.of(errors)
     return uploads
 
 

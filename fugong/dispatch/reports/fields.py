@@ -17,6 +17,7 @@ from typing import Any
 
 from fugong.core import cells
 from fugong.core.cells import CellError
+from fugong.core.errors import ErrorItem
 
 REPORT_FIELDS = (
     "resumed",
@@ -89,12 +90,8 @@ class Problem:
     code: str = ""  # warnings have a code the reporter confirms
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "label": LABELS.get(self.field, self.field),
-            "code": self.code,
-            "message": self.message,
-        }
+        label = LABELS.get(self.field, self.field)
+        return ErrorItem(self.message, self.code or "invalid", self.field, label).as_dict()
 
 
 @dataclass(frozen=True)
