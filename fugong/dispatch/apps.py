@@ -11,4 +11,6 @@ class DispatchConfig(AppConfig):
         from fugong.dispatch.figures import rollover, rollups  # noqa: F401  (they register jobs)
         from fugong.dispatch.sheets import jobs  # noqa: F401  (the import job)
 
-        registry_changed.connect(lambda **kwargs: rollups.invalidate(), weak=False, dispatch_uid="rollups")
+        registry_changed.connect(
+            lambda edits=None, **kwargs: rollups.invalidate(edits), weak=False, dispatch_uid="rollups"
+        )

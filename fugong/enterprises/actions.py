@@ -7,6 +7,7 @@ re-checks that what was written is still inside the writer's scope.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -17,7 +18,7 @@ from django.utils import timezone
 from fugong.core import audit
 from fugong.core.access import Action, require_action, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
-from fugong.core.signals import registry_changed
+from fugong.core.signals import RegistryEdit, registry_changed
 from fugong.core.versions import check_version, version_of
 from fugong.enterprises.fields import FIELDS, FieldError, Lookups, clean_fields, current_values
 from fugong.enterprises.models import Enterprise
@@ -162,11 +163,13 @@ def do_apply_changes(
     """Writes planned changes with their audit events; unchanged entries are left alone."""
     saved: list[Enterprise] = []
     events = []
+    edits = []
     for change in changes:
         enterprise = change.existing or Enterprise()
         if not change.creating and not change.changes:
             saved.append(enterprise)
             continue
+        edits.append(RegistryEdit(as_it_was(change), enterprise, frozenset(change.changes)))
         sectors = change.cleaned.get(SECTORS)
         for key, value in change.cleaned.items():
             if key != SECTORS:
@@ -174,16 +177,28 @@ def do_apply_changes(
         enterprise.save()
         if sectors is not None:
             enterprise.sectors.set(sectors)
+            enterprise._sector_names = None  # read anew: the tags just changed
         action = "enterprise.create" if change.creating else "enterprise.update"
         events.append(
             audit.event_fields(user, channel, action, enterprise, changes=change.changes, note=note)
         )
         saved.append(enterprise)
     audit.record_many(events)
-    if events:
-        registry_changed.send(sender=Enterprise)
+    if events:  # the roll-ups drop only what the changed fields decide (a phone number: nothing)
+        registry_changed.send(sender=Enterprise, edits=edits)
     ensure_still_in_scope(user, [e.pk for e in saved])
     return saved
+
+
+def as_it_was(change: Change) -> Enterprise | None:
+    """A detached copy of the enterprise before the change is written (its old region, dates and
+    sector tags), for the roll-ups to tell which plans counted it."""
+    if change.existing is None:
+        return None
+    before = copy.copy(change.existing)
+    if SECTORS in change.changes:
+        before._sector_names = change.existing.sector_names()  # read before the tags are set
+    return before
 
 
 def ensure_still_in_scope(user: Any, ids: list[int]) -> None:

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 
 from fugong.core import bulk
+from fugong.core.signals import RegistryEdit
 from fugong.dispatch.figures import reference
 from fugong.dispatch.models import Plan, Report, Rollup, RollupDay
 from fugong.dispatch.plans.selection import plan_covers
@@ -73,9 +74,11 @@ LOCK_SPACE = 4754  # the advisory-lock namespace of the roll-ups (any constant t
 def lock(plan_id: int) -> None:
     """Serializes building a plan's days with applying deltas to them, until the transaction ends.
 
-    Writers take their plans' locks first, in plan order, before locking any report row (see
-    `lock_plans`): a writer holding a plan lock never waits for a row another writer holds while
-    waiting for that plan, so they queue instead of deadlocking."""
+    Writers lock their report rows first and their plans' locks last, in plan order, just to add
+    their deltas: a writer holding a plan lock then only updates roll-up rows and never waits for a
+    report row, so writers queue instead of deadlocking. A long import holds its plans only while
+    it adds the deltas of all its chunks at the end (`Pending.flush`), so the web submissions of
+    the 16:00 rush wait for that, not for the whole import."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, plan_id])
@@ -203,13 +206,16 @@ def apply_submissions(day: datetime.date, changes: list[Change], pending: Pendin
     """Adds each submission's delta to every built day it affects; call inside the writing
     transaction. A new status holds from `day` until the enterprise's next report. A few queries
     for the whole batch. With `pending`, the deltas are only summed into it, for the caller to
-    flush once (an import of many chunks); the plans stay locked until the transaction ends."""
+    flush once at the end of an import: the plans are locked only then (see `lock`)."""
     target = pending if pending is not None else Pending()
     plans = {plan.pk: plan for change in changes for plan in change.plans}
     built: dict[int, list[datetime.date]] = {}
     for plan_id in sorted(plans):  # one order for every writer, so two batches cannot deadlock
-        lock(plan_id)
+        if pending is None:
+            lock(plan_id)
         days = list(RollupDay.objects.filter(plan_id=plan_id, date__gte=day).values_list("date", flat=True))
+        target.seen.setdefault(plan_id, set()).update(days)
+        target.since[plan_id] = min(day, target.since.get(plan_id, day))
         if days:
             built[plan_id] = sorted(days)
             target.plans[plan_id] = plans[plan_id]
@@ -235,7 +241,7 @@ def apply_submissions(day: datetime.date, changes: list[Change], pending: Pendin
                     for dimension, member in members:
                         target.add((plan.pk, t, e.region.path, dimension, member), delta)
     if pending is None:
-        target.flush()
+        target.add_sums()  # under the locks taken above
 
 
 class Pending:
@@ -245,6 +251,10 @@ class Pending:
     def __init__(self) -> None:
         self.plans: dict[int, Plan] = {}
         self.sums: dict[tuple[int, datetime.date, str, str, str], list[Any]] = {}
+        # the built days each plan had when its deltas were summed, and the first day they touch
+        self.seen: dict[int, set[datetime.date]] = {}
+        self.since: dict[int, datetime.date] = {}
+        self.enterprise_ids: list[int] = []  # whose reports were written, for what follows the flush
 
     def add(self, key: tuple[int, datetime.date, str, str, str], delta: list[Any]) -> None:
         row = self.sums.get(key)
@@ -255,6 +265,19 @@ class Pending:
                 row[i] += value
 
     def flush(self) -> None:
+        """Adds the sums under the plans' locks. A day built while the deltas were being summed
+        was built without them (the writer's rows were not committed): it is dropped, to be
+        built again from the reports once they are."""
+        for plan_id in sorted(self.seen):
+            lock(plan_id)
+            built = RollupDay.objects.filter(plan_id=plan_id, date__gte=self.since[plan_id])
+            unseen = set(built.values_list("date", flat=True)) - self.seen[plan_id]
+            if unseen:
+                RollupDay.objects.filter(plan_id=plan_id, date__in=unseen).delete()
+                Rollup.objects.filter(plan_id=plan_id, date__in=unseen).delete()
+        self.add_sums()
+
+    def add_sums(self) -> None:
         rows: dict[tuple[int, datetime.date, str, str, str], list[Any]] = {}
         for (plan_id, day, path, dimension, member), delta in self.sums.items():
             for code in nodes_of(path, self.plans[plan_id].owner_region.path):
@@ -384,7 +407,61 @@ def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], list[Any]]) 
             Rollup.objects.filter(plan_id=plan_id, date=day).delete()
 
 
-def invalidate() -> None:
-    """Drops every built day (after registry, plan or region changes); they rebuild when read."""
-    RollupDay.objects.all().delete()
-    Rollup.objects.all().delete()
+def invalidate(edits: Sequence[RegistryEdit] | None = None) -> None:
+    """Drops built days (after registry, plan or region changes); they rebuild when read.
+
+    Without `edits`, every built day. With them, only the days of the plans that counted an
+    edited enterprise before or after its change (see `stale_days`)."""
+    if edits is None:
+        RollupDay.objects.all().delete()
+        Rollup.objects.all().delete()
+        return
+    stale = stale_days(edits)
+    for plan_id, days in stale.items():
+        RollupDay.objects.filter(plan_id=plan_id, date__in=days).delete()
+        Rollup.objects.filter(plan_id=plan_id, date__in=days).delete()
+
+
+# The enterprise fields a roll-up reads: who a plan counts (`selection.plan_covers`: region,
+# tags, tier, scale, USCC, active dates), in which rows (`reference.status_of`: region, tags,
+# tier, industry) and with which baseline and weight. A contact's phone changes none of them.
+COUNTED_FIELDS = frozenset(
+    {
+        "region",
+        "sectors",
+        "tier",
+        "above_scale",
+        "uscc",
+        "industry",
+        "active_from",
+        "active_to",
+        "baseline_headcount",
+        "baseline_capacity",
+    }
+)
+ACTIVE_DATES = frozenset({"active_from", "active_to"})
+
+
+def stale_days(edits: Sequence[RegistryEdit]) -> dict[int, set[datetime.date]]:
+    """The built (plan, day)s an edit can change: where the plan counts the enterprise before or
+    after it — or, when only its active dates moved, where it counts on one side and not the
+    other (the days between the old and new dates)."""
+    counted = [(edit, edit.fields & COUNTED_FIELDS) for edit in edits]
+    counted = [(edit, fields) for edit, fields in counted if fields]
+    if not counted:
+        return {}
+    states = {id(edit): [e for e in (edit.before, edit.after) if e is not None] for edit, _ in counted}
+    ancestors = {code for both in states.values() for e in both for code in e.region.path.split("/") if code}
+    plans = {p.pk: p for p in Plan.objects.filter(owner_region_id__in=ancestors).select_related("owner_region")}
+    built: dict[int, list[datetime.date]] = defaultdict(list)
+    for plan_id, day in RollupDay.objects.filter(plan_id__in=plans).values_list("plan_id", "date"):
+        built[plan_id].append(day)
+    stale: dict[int, set[datetime.date]] = defaultdict(set)
+    for edit, fields in counted:
+        only_dates = fields <= ACTIVE_DATES
+        for plan_id, days in built.items():
+            for day in days:
+                covered = {plan_covers(plans[plan_id], e, day) for e in states[id(edit)]}
+                if (covered == {True, False}) if only_dates else True in covered:
+                    stale[plan_id].add(day)
+    return stale

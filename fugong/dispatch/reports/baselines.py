@@ -24,7 +24,7 @@ from django.utils import timezone
 from fugong.core import audit
 from fugong.core.access import Action, Role, scope_for
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
-from fugong.core.signals import registry_changed
+from fugong.core.signals import RegistryEdit, registry_changed
 from fugong.dispatch.models import BaselineChange, Report
 from fugong.dispatch.reports.fields import Baseline
 from fugong.enterprises.models import Enterprise
@@ -151,7 +151,10 @@ def do_accept(user: Any, enterprise: Enterprise, change: BaselineChange) -> None
         enterprise=enterprise, date__gte=change.date, baseline_headcount=change.proposed
     ).exclude(counted_baseline=None).update(counted_baseline=None)
     # the registry's baseline also counts where the enterprise has not reported: rebuild the figures
-    registry_changed.send(sender=Enterprise)
+    # of the plans that count it (the reports' counted baselines changed with it)
+    enterprise.baseline_headcount = change.proposed
+    edit = RegistryEdit(enterprise, enterprise, frozenset({"baseline_headcount"}))
+    registry_changed.send(sender=Enterprise, edits=[edit])
 
 
 def tell_the_reporter(user: Any, enterprise: Enterprise, change: BaselineChange, now: datetime.datetime) -> None:
