@@ -140,7 +140,13 @@ def main(args: argparse.Namespace) -> None:
         _, plan_id, day = lines[0].split()
         tagged = [line.split("\t", 1) for line in lines[1:]]
         roster = [(u, n, int(b)) for u, n, b in (rest.split("\t") for tag, rest in tagged if tag == "row")]
-        figures = web_figures([rest for tag, rest in tagged if tag == "web"])
+        # resumed with someone on duty: 实际上岗 can move by one without breaking a rule (a closed
+        # enterprise's must stay 0)
+        figures = [
+            f
+            for f in web_figures([rest for tag, rest in tagged if tag == "web"])
+            if f.resumed and f.on_duty > 0
+        ]
         with tempfile.TemporaryDirectory(prefix="fugong-import-") as tmp:
             path = Path(tmp) / "全省调度表.xlsx"
             write_sheet(path, roster, random.Random(2020))

@@ -32,10 +32,9 @@ class Figures:
     capacity_pct: float | None
 
     def body(self, day: str, client_id: str, nudge: int) -> dict[str, Any]:
-        # on_duty one lower (or higher from 0) every other round: each post is a real revision
-        # of the day's report, and a change of one never trips an "unusual jump" warning
-        on_duty = self.on_duty - nudge if self.on_duty > 0 else self.on_duty + nudge
-        on_duty = min(on_duty, self.reported_back - self.isolated)
+        # on_duty one lower every other round (the caller passes resumed ones with on_duty > 0):
+        # each post is a real revision of the day's report, and a change of one trips no warning
+        on_duty = self.on_duty - nudge
         return {
             "enterprise": self.uscc, "date": day, "client_id": client_id, "resumed": self.resumed,
             "reported_back": self.reported_back, "isolated": self.isolated, "on_duty": on_duty,
