@@ -121,8 +121,8 @@ def mark_slice(ids: set[int], day: datetime.date, now: datetime.datetime) -> int
         )
     )
     # Two reports finishing one list at once cannot both see the other's enterprise still waiting:
-    # a list names one plan's enterprises, and every report of them locks that plan first
-    # (dispatch.rollups.lock_plans), so the second reads this after the first has committed.
+    # a list names one plan's enterprises, and every writer of their reports holds that plan's
+    # lock when it calls this, so the second reads this after the first has committed.
     done = touched - still
     done_keys = {key for _, key in done}
     cancel_unsent(done, done_keys)

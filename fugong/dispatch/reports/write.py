@@ -97,8 +97,21 @@ def do_write_reports(
         for i, _ in moved
     ]
     baselines.after_submissions(user, day, flags, now)
-    do_mark_reported([item.enterprise.pk for item in batch], day, now=now)  # their reminders: 已报送
+    ids = [item.enterprise.pk for item in batch]
+    if pending is None:
+        # their reminders: 已报送, read under the plans' locks (see notify.awaiting.do_mark_reported)
+        rollups.lock_plans(plan.pk for item in batch for plan in item.plans)
+        do_mark_reported(ids, day, now=now)
+    else:
+        pending.enterprise_ids += ids  # marked when the batch ends (`do_finish_batch`)
     return written
+
+
+def do_finish_batch(day: datetime.date, pending: rollups.Pending, now: datetime.datetime) -> None:
+    """The end of a batch written in chunks (an import): its roll-up deltas are added under the
+    plans' locks, and its enterprises' reminders marked 已报送 while they are held."""
+    pending.flush()
+    do_mark_reported(pending.enterprise_ids, day, now=now)
 
 
 def write_each(

@@ -32,6 +32,7 @@ from fugong.dispatch.figures import rollups
 from fugong.dispatch.models import Cadence, Plan
 from fugong.dispatch.reports import submit
 from fugong.dispatch.reports.fields import REPORT_FIELDS
+from fugong.dispatch.reports.write import do_finish_batch
 from fugong.dispatch.sheets.columns import (
     COLUMNS_BY_FIELD,
     META_SHEET,
@@ -180,7 +181,7 @@ def check_import_reports(
                 )
             result.written = not dry_run and not result.rejected
             if result.written:
-                pending.flush()
+                do_finish_batch(day, pending, now)
             else:
                 transaction.set_rollback(True)  # rows written before a later chunk's rejection
     except IntegrityError:
