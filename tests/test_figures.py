@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from fugong.core.templatetags.fugong import percent
-from fugong.dispatch.figures.reference import Status, aggregate, resumption
+from fugong.dispatch.figures.reads import resumption
+from fugong.dispatch.figures.reference import Status, aggregate
 from fugong.dispatch.models import Plan, Report
 from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Region

@@ -20,7 +20,7 @@ from django.db import connection
 
 from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
-from fugong.dispatch.figures import reference, rollups
+from fugong.dispatch.figures import reads, reference, rollups
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.reports import submit
 from fugong.dispatch.sheets.reading import check_import_reports
@@ -116,6 +116,6 @@ def test_a_web_submission_goes_through_while_a_sheet_imports() -> None:
             cursor.execute("SET lock_timeout = 0")
     assert not errors, errors
     assert Report.objects.filter(date=DAY).count() == 5
-    served = reference.resumption(plan, DAY, city, "region", dispatcher).total.as_dict()
-    recomputed = reference.resumption(plan, DAY, city, "region", dispatcher, direct=True).total.as_dict()
+    served = reads.resumption(plan, DAY, city, "region", dispatcher).total.as_dict()
+    recomputed = reference.computed(plan, DAY, city, "region", dispatcher).total.as_dict()
     assert served == recomputed and served["on_duty"] == 4 * 70 + 60

@@ -188,7 +188,7 @@ def test_imported_rows_move_the_leaders_figures_at_once(world: World, plan: Plan
     )
     run(world, plan, data)
     after = rollups.read(plan, DAY, province).total
-    full = reference.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    full = reference.computed(plan, DAY, province, "region", world.user("province")).total
     assert (before.resumed, after.resumed, after.on_duty) == (0, 2, 330)
     assert after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
     sectors = rollups.read_members(plan, DAY, province, "sector")
@@ -346,7 +346,7 @@ def test_a_corrected_sheet_revises_the_reports_it_changes(world: World, plan: Pl
     assert set(revisions[1].changes) == {"reported_back", "on_duty", "capacity_pct"}
     assert revisions[1].data["on_duty"] == 290
     after = rollups.read(plan, DAY, province).total
-    full = reference.resumption(plan, DAY, province, "region", world.user("province"), direct=True).total
+    full = reference.computed(plan, DAY, province, "region", world.user("province")).total
     assert after.on_duty == 340 and after.as_dict() | {"key": ""} == full.as_dict() | {"key": ""}
 
 

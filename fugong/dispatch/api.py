@@ -13,7 +13,7 @@ from fugong.core.access import access_object
 from fugong.core.errors import BadRequest
 from fugong.core.limits import TAGS, Id, JsonList, JsonObject, Name, Pages, RawScalar, Text, required_in_docs
 from fugong.core.models import Channel
-from fugong.dispatch.figures import reference, rollups
+from fugong.dispatch.figures import reads, reference
 from fugong.dispatch.figures.completeness import Node, completeness, node_for
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.plans import actions as plan_actions
@@ -317,11 +317,11 @@ def get_resumption(
     node = node_for(request.user, the_plan, region)
     previous_day = date - datetime.timedelta(days=1)
     if by == "region":  # both days from the roll-ups in one read
-        both = rollups.read_days(the_plan, [date, previous_day], node)
+        both = reads.resumption_days(the_plan, [date, previous_day], node, request.user)
         result, previous = both[date], both[previous_day].total
     else:
-        result = reference.resumption(the_plan, date, node, by, request.user)
-        previous = reference.total(the_plan, previous_day, node, request.user)
+        result = reads.resumption(the_plan, date, node, by, request.user)
+        previous = reads.total(the_plan, previous_day, node, request.user)
     return {
         "plan": the_plan.pk,
         "date": date,

@@ -19,7 +19,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 
-from fugong.dispatch.figures import reference
+from fugong.dispatch.figures import reads, reference
 from fugong.dispatch.figures.completeness import Tally, completeness
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan, Report
 from fugong.dispatch.plans.periods import period_of
@@ -233,8 +233,8 @@ def build(
         plan=plan,
         day=day,
         region=region,
-        today=reference.resumption(plan, day, region, "region", user),
-        yesterday=reference.resumption(plan, yesterday, region, "region", user).total,
+        today=reads.resumption(plan, day, region, "region", user),
+        yesterday=reads.resumption(plan, yesterday, region, "region", user).total,
         tally=completeness(plan, day, region, user).tally,
         problems=problem_counts(plan, day, region, user),
         work_orders=open_by_category(user, region) if day == timezone.localdate(now) else [],

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from fugong.core import sheets
-from fugong.dispatch.figures import reference
+from fugong.dispatch.figures import reads, reference
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.plans.periods import period_of
 from fugong.dispatch.reports.fields import MEASURES, PROBLEM_TAGS
@@ -242,7 +242,7 @@ def report_state(
 
 def by_region(path: Path, plan: Plan, day: datetime.date, region: Region, user: Any) -> int:
     """One row per child region with the rates; returns the number of region rows."""
-    result = reference.resumption(plan, day, region, "region", user)
+    result = reads.resumption(plan, day, region, "region", user)
     sheet = Sheet(path, f"{plan.title}调度汇总表", region.name, day, REGION_COLUMNS, REGION_GROUPS)
     kinds = "ttnnrnnnnrnnrrn"  # text, number or rate, column by column
     cells = [{"t": sheet.cell, "n": sheet.number, "r": sheet.rate}[k] for k in kinds]

@@ -267,23 +267,9 @@ def group_names(by: str, region: Region) -> dict[str, str]:
     return {}
 
 
-def resumption(
-    plan: Plan,
-    day: datetime.date,
-    region: Region,
-    by: str = "region",
-    user: Any = None,
-    *,
-    direct: bool = False,
-) -> Breakdown:
-    """Figures from the incremental roll-ups (the caller has checked that the node's whole
-    subtree is in the user's scope), or with `direct` from the reports within the user's scope."""
-    if not direct:
-        from fugong.dispatch.figures import rollups
-
-        return (
-            rollups.read(plan, day, region) if by == "region" else rollups.read_members(plan, day, region, by)
-        )
+def computed(plan: Plan, day: datetime.date, region: Region, by: str = "region", user: Any = None) -> Breakdown:
+    """The figures computed from the reports within the user's scope: the reference every
+    roll-up must equal (the pages read them through `reads`)."""
     items = statuses(plan, day, region, user)
     always = (
         Region.objects.visible_to(user).filter(parent=region).values_list("code", flat=True)
@@ -291,8 +277,3 @@ def resumption(
         else ()
     )
     return aggregate(items, day, GROUPINGS[by](region), group_names(by, region), always=always)
-
-
-def total(plan: Plan, day: datetime.date, region: Region, user: Any = None) -> Figures:
-    """The node's totals on a day, without a breakdown (from the roll-ups)."""
-    return resumption(plan, day, region, "region", user).total
