@@ -160,14 +160,14 @@ ACTORS: dict[str, tuple[str, ...]] = {
 
 # The roles each persona holds towards a 南关 problem dispatched to 商务局 with 交通运输局 assisting.
 HOLDS: dict[str, set[str]] = {
-    "changchun": {"dispatcher", "leader"},
-    "province": {"dispatcher", "leader"},
-    "nanguan_dispatcher": {"dispatcher", "leader"},
-    "leader": {"leader"},
+    "changchun": {"dispatcher"},  # a dispatcher of a higher level supervises as a dispatcher
+    "province": {"dispatcher"},
+    "nanguan_dispatcher": {"dispatcher"},
+    "leader": {"supervisor"},
     "handler": {"handler"},
     "helper": {"assist"},
     "reporter": {"enterprise"},
-    "admin": {"dispatcher", "leader", "handler", "enterprise"},
+    "admin": {"dispatcher", "supervisor", "handler", "enterprise"},
     "liaison": set(),  # 朝阳食品's liaison
     "jilin": set(),
     "stranger": set(),
@@ -426,7 +426,7 @@ def test_dissatisfaction_sends_it_back_until_the_cap_then_up_to_the_parent_regio
         move(world, "handler", p, "sign")
     with pytest.raises(Conflict) as error:
         move(world, "nanguan_dispatcher", p, "dispatch", department=cast.lead.pk)
-    assert error.value.details["allowed"] == ["supervise", "urge"]  # still reads and chases it
+    assert error.value.details["allowed"] == []  # still reads it, but 督办/催办 run down, not up
     p = move(world, "changchun", p, "dispatch", department=cast.task_force.pk)
     assert p.status == Status.DISPATCHED and p.lead_department_id == cast.task_force.pk
 
@@ -443,7 +443,7 @@ def test_an_escalation_goes_up_one_level_at_a_time_and_stops_at_the_top(world: W
     assert (p.level_region_id, p.escalations) == ("220000", 2)
     with pytest.raises(Conflict) as error:
         move(world, "changchun", p, "dispatch", department=cast.lead.pk)
-    assert error.value.details["allowed"] == ["supervise", "urge"]
+    assert error.value.details["allowed"] == []  # the city follows it, but does not supervise upward
     assert "dispatch" in flow.allowed(world.user("province"), p, NOW)
 
     before = snapshot(p)
@@ -675,6 +675,21 @@ def test_a_leader_reads_and_supervises_but_does_not_dispatch(world: World, cast:
         ("supervise", "leader"),
         ("urge", "leader"),
     ]
+
+
+def test_a_level_that_escalated_an_order_follows_it_but_does_not_supervise_the_level_above(
+    world: World, cast: Cast
+) -> None:
+    p = move(world, "changchun", intake(world), "escalate", NOW, note="区级无法协调")
+    p = move(world, "changchun", p, "escalate", NOW, note="市级无法协调")
+    assert p.level_region_id == "220000"
+    page = world.client("changchun").get(f"/problems/{p.pk}/")
+    assert page.status_code == 200 and "原材料运不进来" in page.content.decode()
+    assert b"move-supervise" not in page.content and b"move-urge" not in page.content
+    with pytest.raises(Conflict, match="“督办”只能由受理层级的调度员或领导操作"):
+        move(world, "changchun", p, "supervise", note="请省里抓紧")
+    assert b"move-supervise" in world.client("leader").get(f"/problems/{p.pk}/").content
+    assert "supervise" in flow.allowed(world.user("province"), p, NOW)
 
 
 def test_a_handler_handles_but_does_not_supervise(world: World, cast: Cast) -> None:

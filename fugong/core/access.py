@@ -107,6 +107,86 @@ def scope_for(user: User | AnonymousUser | None) -> Scope:
     return scope
 
 
+# Named questions about a user's reach. Callers ask these instead of reading a Scope's fields,
+# so what "supervises" or "reports for" means is decided here once.
+
+
+def sees_everything(user: Any) -> bool:
+    return scope_for(user).everything
+
+
+def may_anywhere(user: Any, action: str) -> bool:
+    """Whether any membership grants `action` somewhere (e.g. to show a 修改 link at all)."""
+    return scope_for(user).allows(action)
+
+
+def may_at(user: Any, action: str, path: str) -> bool:
+    """Whether `action` reaches the whole subtree at `path` (a region-anchored grant above it)."""
+    return scope_for(user).covers_path(action, path)
+
+
+def may_dispatch_at(user: Any, path: str) -> bool:
+    """A dispatcher (or region admin) of this region or of one above it: changes its data and
+    dispatches the work orders its level holds."""
+    return may_at(user, Action.CHANGE, path)
+
+
+def dispatch_region_q(user: Any, path_field: str) -> Q:
+    """Rows whose region lies where the user dispatches (everything for a superuser)."""
+    scope = scope_for(user)
+    return Q() if scope.everything else scope.region_q(Action.CHANGE, path_field)
+
+
+def supervised_paths(user: Any) -> list[str]:
+    """The subtrees the user reads through a region role (dispatcher, leader, region admin) —
+    not those a handler reaches only through their department, which show the region's
+    enterprises but are no licence to read how others did or to supervise them."""
+    scope = scope_for(user)
+    return [p for p in scope.grant(Action.VIEW).paths if p not in scope.department_only_paths]
+
+
+def supervises_somewhere(user: Any) -> bool:
+    return sees_everything(user) or bool(supervised_paths(user))
+
+
+def supervises(user: Any, path: str) -> bool:
+    """Reads the subtree at `path` through a region role (see supervised_paths)."""
+    return sees_everything(user) or any(path.startswith(p) for p in supervised_paths(user))
+
+
+def handles_for(user: Any, department_id: int | None) -> bool:
+    """A handler (承办人员) of that department (a superuser is none: no department is theirs)."""
+    scope = scope_for(user)
+    return department_id in scope.department_ids and scope.allows(Action.HANDLE)
+
+
+def reports_for(user: Any, enterprise_id: int | None) -> bool:
+    """Reports for that one enterprise through a membership anchored to it (its own reporter or
+    its liaison), not merely through a region above it."""
+    return enterprise_id in scope_for(user).grant(Action.REPORT).enterprise_ids
+
+
+def enterprises_reported_for(user: Any) -> frozenset[int]:
+    """The enterprises reports_for is true of."""
+    return scope_for(user).grant(Action.REPORT).enterprise_ids
+
+
+def is_own_enterprise(user: Any, enterprise_id: int | None) -> bool:
+    """The user is that enterprise's own reporter (企业填报员), not its liaison or a dispatcher."""
+    return enterprise_id in scope_for(user).own_enterprise_ids
+
+
+def own_enterprise_ids(user: Any) -> frozenset[int]:
+    return scope_for(user).own_enterprise_ids
+
+
+def reports_for_others(user: Any) -> bool:
+    """Reports for more than the user's own enterprise: for a region, or as a liaison."""
+    scope = scope_for(user)
+    grant = scope.grant(Action.REPORT)
+    return scope.everything or bool(grant.paths) or bool(grant.enterprise_ids - scope.own_enterprise_ids)
+
+
 def forget_scope(user: Any) -> None:
     """Call after changing a user's memberships within the same request."""
     if hasattr(user, "_fugong_scope"):

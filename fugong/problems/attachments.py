@@ -39,7 +39,8 @@ KINDS: dict[str, tuple[str, bytes]] = {
 }
 ALLOWED_NAMES = "jpg、png、pdf、doc、docx、xls、xlsx"
 # Who may add files: anyone working on the problem, not those who only read it.
-ATTACHERS = {"dispatcher", "handler", "assist", "enterprise"}
+R = flow.WorkOrderRole
+ATTACHERS = {R.DISPATCHER, R.HANDLER, R.ASSIST, R.ENTERPRISE}
 
 
 class UploadLike(Protocol):

@@ -17,71 +17,91 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
-from fugong.core.access import Action, scope_for
+from fugong.core import access
 from fugong.problems import clocks
 from fugong.problems.models import OPEN_STATUSES, Problem, Status, Urgency
 
 MAX_REDOS = 2  # a third dissatisfied rating escalates instead of going back to the same unit
 
 
+class WorkOrderRole(models.TextChoices):
+    """What a user is to one work order (not an account role: see core.access.Role). The label
+    is how a refusal names who may make a move."""
+
+    DISPATCHER = "dispatcher", "受理层级的调度员"
+    SUPERVISOR = "supervisor", "领导"
+    HANDLER = "handler", "主办单位"
+    ASSIST = "assist", "协办单位"
+    ENTERPRISE = "enterprise", "提出诉求的企业"
+
+
+D, S, H, A, E = (
+    WorkOrderRole.DISPATCHER,
+    WorkOrderRole.SUPERVISOR,
+    WorkOrderRole.HANDLER,
+    WorkOrderRole.ASSIST,
+    WorkOrderRole.ENTERPRISE,
+)
+
+
 @dataclass(frozen=True)
 class Move:
     label: str
     sources: tuple[str, ...]
-    actors: tuple[str, ...]  # dispatcher | leader | handler | assist | enterprise
+    actors: tuple[WorkOrderRole, ...]
     note_required: bool = False
 
 
 MOVES: dict[str, Move] = {
-    "dispatch": Move("派单", (Status.PENDING,), ("dispatcher",)),
-    "sign": Move("签收", (Status.DISPATCHED,), ("handler",)),
-    "return": Move("退单", (Status.DISPATCHED,), ("handler",), note_required=True),
-    "contact": Move("首次响应", (Status.HANDLING,), ("handler",)),
-    "request_info": Move("请企业补充材料", (Status.HANDLING,), ("handler",), note_required=True),
-    "provide_info": Move("企业补充材料", (Status.HANDLING,), ("enterprise",), note_required=True),
-    "request_extension": Move("申请延期", (Status.HANDLING,), ("handler",), note_required=True),
-    "approve_extension": Move("同意延期", (Status.HANDLING,), ("dispatcher",)),
-    "refuse_extension": Move("不同意延期", (Status.HANDLING,), ("dispatcher",), note_required=True),
-    "assist_answer": Move("协办答复", (Status.DISPATCHED, Status.HANDLING), ("assist",), note_required=True),
-    "reply": Move("答复", (Status.HANDLING,), ("handler",), note_required=True),
-    "review": Move("回访审核通过", (Status.REPLIED,), ("dispatcher",)),
-    "reject_reply": Move("答复退回重办", (Status.REPLIED,), ("dispatcher",), note_required=True),
-    "rate": Move("评价", (Status.RATING,), ("enterprise",)),
-    "close": Move("办结（企业逾期未评价）", (Status.RATING,), ("dispatcher",)),
-    "escalate": Move("提级", OPEN_STATUSES, ("dispatcher",), note_required=True),
-    "supervise": Move("督办", OPEN_STATUSES, ("dispatcher", "leader"), note_required=True),
-    "urge": Move("催办", OPEN_STATUSES, ("dispatcher", "leader")),
-    "merge": Move("并单", (Status.PENDING, Status.DISPATCHED, Status.HANDLING), ("dispatcher",)),
+    "dispatch": Move("派单", (Status.PENDING,), (D,)),
+    "sign": Move("签收", (Status.DISPATCHED,), (H,)),
+    "return": Move("退单", (Status.DISPATCHED,), (H,), note_required=True),
+    "contact": Move("首次响应", (Status.HANDLING,), (H,)),
+    "request_info": Move("请企业补充材料", (Status.HANDLING,), (H,), note_required=True),
+    "provide_info": Move("企业补充材料", (Status.HANDLING,), (E,), note_required=True),
+    "request_extension": Move("申请延期", (Status.HANDLING,), (H,), note_required=True),
+    "approve_extension": Move("同意延期", (Status.HANDLING,), (D,)),
+    "refuse_extension": Move("不同意延期", (Status.HANDLING,), (D,), note_required=True),
+    "assist_answer": Move("协办答复", (Status.DISPATCHED, Status.HANDLING), (A,), note_required=True),
+    "reply": Move("答复", (Status.HANDLING,), (H,), note_required=True),
+    "review": Move("回访审核通过", (Status.REPLIED,), (D,)),
+    "reject_reply": Move("答复退回重办", (Status.REPLIED,), (D,), note_required=True),
+    "rate": Move("评价", (Status.RATING,), (E,)),
+    "close": Move("办结（企业逾期未评价）", (Status.RATING,), (D,)),
+    "escalate": Move("提级", OPEN_STATUSES, (D,), note_required=True),
+    "supervise": Move("督办", OPEN_STATUSES, (D, S), note_required=True),
+    "urge": Move("催办", OPEN_STATUSES, (D, S)),
+    "merge": Move("并单", (Status.PENDING, Status.DISPATCHED, Status.HANDLING), (D,)),
 }
 
 
-def roles_of(user: Any, problem: Problem) -> set[str]:
-    """What the user is to this problem. Dispatchers act at the level that holds it (after 提级
-    the higher level does); anyone who can read its region may supervise."""
-    scope = scope_for(user)
+def roles_of(user: Any, problem: Problem) -> set[WorkOrderRole]:
+    """What the user is to this problem.
+
+    Dispatchers act at the level that holds it, or above it (after 提级 the higher level does, and
+    the lower one no longer). 督办/催办 run down the hierarchy, never up: a supervisor reads the
+    region of the level that holds the order through a region role (a leader there or above);
+    a dispatcher there or above supervises as a dispatcher. A lower level that escalated the
+    order still reads it, to follow it, but does not supervise the level above; nor does a
+    handler, whose department shows them its region's enterprises but no one else's work.
+    """
+    level_path = problem.level_region.path
     roles = set()
-    if scope.covers_path(Action.CHANGE, problem.level_region.path):
-        roles.add("dispatcher")
-    # A handler's department also grants its region's paths (to see enterprises there), but
-    # that is no licence to supervise: only paths held through another role count here.
-    enterprise_path = problem.enterprise.region.path
-    if any(
-        enterprise_path.startswith(path)
-        for path in scope.grant(Action.VIEW).paths
-        if path not in scope.department_only_paths
-    ):
-        roles.add("leader")
-    if problem.lead_department_id in scope.department_ids and scope.allows(Action.HANDLE):
-        roles.add("handler")
-    if scope.department_ids and scope.allows(Action.HANDLE):
-        if any(a.department_id in scope.department_ids for a in problem.assists.all()):
-            roles.add("assist")
-    if problem.enterprise_id in scope.grant(Action.REPORT).enterprise_ids:
-        roles.add("enterprise")
-    if scope.everything:
-        roles |= {"dispatcher", "leader", "handler", "enterprise"}
+    if access.may_dispatch_at(user, level_path):
+        roles.add(D)
+    elif access.supervises(user, level_path):
+        roles.add(S)
+    if access.handles_for(user, problem.lead_department_id):
+        roles.add(H)
+    if any(access.handles_for(user, a.department_id) for a in problem.assists.all()):
+        roles.add(A)
+    if access.reports_for(user, problem.enterprise_id):
+        roles.add(E)
+    if access.sees_everything(user):
+        roles |= {D, S, H, E}
     return roles
 
 
@@ -141,13 +161,6 @@ def close_waits(user: Any, problem: Problem, now: datetime.datetime) -> str | No
     return blocked(problem, "close", now)
 
 
-ACTOR_LABELS = {
-    "dispatcher": "受理层级的调度员",
-    "leader": "领导",
-    "handler": "主办单位",
-    "assist": "协办单位",
-    "enterprise": "提出诉求的企业",
-}
 
 
 def refusal(user: Any, problem: Problem, action: str, now: datetime.datetime) -> str:
@@ -159,6 +172,6 @@ def refusal(user: Any, problem: Problem, action: str, now: datetime.datetime) ->
     if problem.status not in move.sources:
         return f"当前状态“{problem.get_status_display()}”下不能“{move.label}”"
     if not roles_of(user, problem) & set(move.actors):
-        who = "或".join(ACTOR_LABELS[a] for a in move.actors)
+        who = "或".join(a.label for a in move.actors)
         return f"“{move.label}”只能由{who}操作"
     return blocked(problem, action, now) or f"现在不能“{move.label}”"
