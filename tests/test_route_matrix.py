@@ -53,6 +53,38 @@ def test_the_route_list_reads_the_api_operations_with_their_methods() -> None:
     assert {"enterprises/<str:uscc>/edit/", "dispatch/plans/<int:plan_id>/unlock/"} <= keys
 
 
+def test_every_api_operation_of_the_openapi_schema_is_a_route_of_the_matrix() -> None:
+    # the resolver walk and the API's own description must agree, so no operation hides from it
+    from tests.api_operations import operations
+
+    keys = {r.key for r in project_routes()}
+    braces = re.compile(r"\{(\w+)\}")
+    described = {op.method.upper() + " " + braces.sub(r"<\1>", op.path.lstrip("/")) for op in operations()}
+    assert described, "the OpenAPI schema lists no operation"
+    assert sorted(described - keys) == [], "operations of the OpenAPI schema missing from project_routes()"
+    assert sorted(described - set(ROUTES)) == [], "add these operations to tests/support/routes.py ROUTES"
+
+
+def test_a_route_added_without_a_row_is_reported_by_name(settings: Any) -> None:
+    import types
+
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    def view(request: Any, plan_id: int) -> HttpResponse:
+        return HttpResponse("")
+
+    urlconf = types.ModuleType("throwaway_urls")
+    urlconf.urlpatterns = [  # type: ignore[attr-defined]
+        path("", include(django_settings.ROOT_URLCONF)),
+        path("throwaway/<int:plan_id>/", view),
+    ]
+    settings.ROOT_URLCONF = urlconf  # the resolver cache is cleared on the change and after
+    routes = project_routes()
+    assert registry.unregistered(routes) == ["throwaway/<int:plan_id>/"]
+    assert registry.stale(routes) == []
+
+
 @dataclass(frozen=True)
 class Call:
     """One request of the matrix: a route filled with one side's objects (or with none)."""
