@@ -30,7 +30,7 @@ from fugong.dispatch.models import Plan
 from fugong.enterprises.models import Enterprise
 from fugong.notify.delivery import deliver_one
 from fugong.notify.models import Channel, Delivery, Notification
-from fugong.notify.reminders import not_reported, run_reminders
+from fugong.dispatch.plans.reminders import not_reported, run_reminders
 
 class Gateway(BaseHTTPRequestHandler):
     def do_POST(self):

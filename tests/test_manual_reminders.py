@@ -14,12 +14,12 @@ from django.utils import timezone
 from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
 from fugong.dispatch.models import Plan
+from fugong.dispatch.plans.reminders import run_reminders
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.notify.actions import Overdue, do_remind_manually
 from fugong.notify.delivery import deliver_one
 from fugong.notify.models import Channel, Delivery, Notification, Topic
-from fugong.notify.reminders import run_reminders
 from tests import sheets
 from tests.conftest import World
 from tests.test_report_import import HEADER, row

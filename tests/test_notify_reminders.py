@@ -15,9 +15,9 @@ from django.core.management import call_command
 
 from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
+from fugong.dispatch.plans.reminders import run_reminders
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.notify.models import Channel, Delivery, Notification, Topic
-from fugong.notify.reminders import run_reminders
 from tests.conftest import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -170,7 +170,7 @@ def test_reminders_also_go_by_sms_and_the_region_robot_through_the_outbox(world:
         topics=[Topic.SUMMARY],
     )
     reporter_for(world, "chaoyang", "chaoyang_clerk", phone="13900000001")
-    from fugong.notify.reminders import run_reminders as rounds
+    from fugong.dispatch.plans.reminders import run_reminders as rounds
 
     assert rounds(at(14, 0)) == 1
     texts = {(d.channel_id, d.address): d for d in Delivery.objects.all()}

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from fugong.accounts.models import Department, Membership, User
 from fugong.core.access import Role
 from fugong.notify.models import Channel, Delivery, Notification, Topic
-from fugong.notify.sla import run_sla_warnings
 from fugong.problems.models import Category, Problem
+from fugong.problems.sla import run_sla_warnings
 from tests.conftest import World
 from tests.test_problems_clocks import at, commerce, dispatched, intake, move
 

@@ -7,4 +7,4 @@ class NotifyConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self) -> None:
-        from fugong.notify import jobs  # noqa: F401  (registers reminders, warnings, the outbox)
+        from fugong.notify import jobs  # noqa: F401  (registers the outbox and the purge)

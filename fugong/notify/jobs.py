@@ -1,4 +1,7 @@
-"""The notification app's scheduled work, run by `run_jobs` (registered when the app is ready)."""
+"""The notification app's scheduled work, run by `run_jobs` (registered when the app is ready).
+
+The reminder rounds are dispatch's (dispatch.plans.reminders), the SLA warnings problems'
+(problems.sla): each registers its own task, and notify imports neither."""
 
 from __future__ import annotations
 
@@ -7,11 +10,9 @@ import datetime
 from django.utils import timezone
 
 from fugong.core.jobs import drain, periodic
-from fugong.notify import delivery, reminders, sla
+from fugong.notify import delivery
 from fugong.notify.actions import do_purge_notices
 
-periodic("reminders")(reminders.run_reminders)
-periodic("sla_warnings")(sla.run_sla_warnings)
 drain("outbox")(delivery.deliver_one)
 
 

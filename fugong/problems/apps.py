@@ -7,4 +7,4 @@ class ProblemsConfig(AppConfig):
     verbose_name = "诉求办理"
 
     def ready(self) -> None:
-        from fugong.problems import autoclose  # noqa: F401  (registers the close of unrated orders)
+        from fugong.problems import autoclose, sla  # noqa: F401  (register the close of unrated orders, SLA warnings)

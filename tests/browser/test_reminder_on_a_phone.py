@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from fugong.notify.reminders import run_reminders
+from fugong.dispatch.plans.reminders import run_reminders
 from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
 
 

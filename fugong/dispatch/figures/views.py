@@ -26,10 +26,10 @@ from fugong.dispatch.figures.completeness import (
 from fugong.dispatch.models import Plan
 from fugong.dispatch.params import day_param, int_param
 from fugong.dispatch.plans.periods import is_reporting_day, period_of
+from fugong.dispatch.plans.reminders import rounds_sent
 from fugong.dispatch.reports import corrections
 from fugong.notify.actions import Overdue, do_remind_manually
 from fugong.notify.awaiting import MANUAL_GAP, last_reminded
-from fugong.notify.reminders import rounds_sent
 from fugong.regions.models import access_node
 
 

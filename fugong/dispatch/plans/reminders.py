@@ -3,7 +3,7 @@
 At each of a plan's reminder times on a reporting day (its deadline day for a weekly plan):
 - each enterprise that has not reported: its reporters get a reminder, its liaisons one list
   of the enterprises they look after that are still missing (each waits for those reports and
-  is shown as 已报送 once they have come, see awaiting.py);
+  is shown as 已报送 once they have come, see notify/awaiting.py);
 - each dispatcher in the plan's area (and the group robots of those regions) gets the progress
   of their region: "长春市：已报412/450，未报38户".
 After the deadline, once: liaisons get the list of their enterprises that did not report, and
@@ -28,6 +28,7 @@ from django.utils import timezone
 from fugong.accounts.models import Membership
 from fugong.core.access import Role
 from fugong.core.cells import CellError, parse_time
+from fugong.core.jobs import periodic
 from fugong.dispatch.figures.completeness import Tally, reports_in_period, submitted_by_leaf
 from fugong.dispatch.models import Cadence, Plan
 from fugong.dispatch.plans.periods import Period, is_reporting_day, period_of
@@ -220,3 +221,6 @@ def rounds_sent(plan: Plan, day: datetime.date) -> list[str]:
     ours = Q(key__startswith=f"remind:{plan.pk}:{start}:") | Q(key=f"missing:{plan.pk}:{start}")
     claims = Claim.objects.filter(ours).order_by("at", "id")
     return list(claims.values_list("note", flat=True))
+
+
+periodic("reminders")(run_reminders)  # the name is the one `run_jobs` has always logged

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fugong.core.access import Role
+from fugong.core.jobs import periodic
 from fugong.notify.actions import Notice, do_broadcast, do_claim, do_notify
 from fugong.notify.models import Claim, Topic
 from fugong.notify.people import handlers_of, nearest
@@ -100,3 +101,6 @@ def recipients(clock: Clock) -> list[int]:
     for role in roles:
         chosen |= nearest(role, clock.problem.level_region.path)
     return sorted(chosen)
+
+
+periodic("sla_warnings")(run_sla_warnings)  # the name is the one `run_jobs` has always logged
