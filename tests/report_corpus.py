@@ -25,8 +25,8 @@ import xlsxwriter
 import xlwt
 
 from fugong.dispatch.sheets.columns import META_SHEET, meta_rows
-from tests import sheets
 from tests.conftest import ENTERPRISES, uscc
+from tests.support import sheets
 
 DAY = datetime.date(2020, 2, 17)  # as in tests/test_reports.py: a Monday within the plan
 TITLE = "全省外贸企业开复工情况日调度表"

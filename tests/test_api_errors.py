@@ -14,8 +14,8 @@ from django.test import Client
 
 from fugong.accounts.actions import do_create_token
 from fugong.enterprises.models import Enterprise
-from tests.api_operations import Operation, ids, operations, writes
 from tests.conftest import World
+from tests.support.api_operations import Operation, ids, operations, writes
 
 
 def is_chinese(text: str) -> bool:
@@ -219,7 +219,7 @@ def test_every_operation_documents_its_error_responses(operation: Operation) -> 
     ],
 )
 def test_the_fields_a_new_record_needs_are_marked_required(path: str, required: set[str]) -> None:
-    from tests.api_operations import openapi
+    from tests.support.api_operations import openapi
 
     schema = openapi()
     ref = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]

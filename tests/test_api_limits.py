@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 
 from fugong.notify.models import Notification
-from tests.api_operations import Operation, ids, lists, openapi, writes
 from tests.conftest import World
+from tests.support.api_operations import Operation, ids, lists, openapi, writes
 
 
 def post_json(client: Client, url: str, body: Any) -> Any:

@@ -19,8 +19,8 @@ from fugong.core import audit
 from fugong.core.access import Role
 from fugong.core.models import AuditEvent, Channel, Job
 from fugong.dispatch.models import Plan
-from tests import sheets
 from tests.conftest import PASSWORD, World
+from tests.support import sheets
 from tests.test_enterprise_import import good_rows
 from tests.test_report_import import HEADER, row, run
 

@@ -19,8 +19,8 @@ from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Notification
 from fugong.regions.models import Region
-from tests import sheets
 from tests.conftest import World
+from tests.support import sheets
 from tests.test_report_import import HEADER, row
 from tests.test_reports import DAY, at
 

@@ -138,7 +138,7 @@ def test_an_import_of_an_old_day_is_flagged_with_one_notice_per_dispatcher(
 ) -> None:
     from fugong.dispatch.reports import corrections as module
     from fugong.dispatch.sheets.reading import check_import_reports
-    from tests import sheets
+    from tests.support import sheets
     from tests.test_report_import import HEADER, row
 
     monkeypatch.setattr(module, "ONE_BY_ONE", 1)  # two rows are "many" here: one summary notice

@@ -18,7 +18,7 @@ from fugong.notify.actions import Notice, do_notify
 from fugong.notify.delivery import LEASE, deliver_one
 from fugong.notify.models import Channel, Delivery, Topic
 from tests.conftest import World
-from tests.fake_webhook import FakeWebhook, fake_webhook
+from tests.support.fake_webhook import FakeWebhook, fake_webhook
 
 T0 = datetime.datetime(2020, 2, 17, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PHONES = 30

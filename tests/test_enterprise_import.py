@@ -12,8 +12,8 @@ from fugong.core.errors import ValidationFailed
 from fugong.core.models import AuditEvent, Channel
 from fugong.enterprises.importing import check_import_enterprises
 from fugong.enterprises.models import Enterprise
-from tests import sheets
 from tests.conftest import World, uscc
+from tests.support import sheets
 
 HEADER = [
     "统一社会信用代码",

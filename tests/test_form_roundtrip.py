@@ -18,7 +18,7 @@ from fugong.accounts.models import Department
 from fugong.dispatch.models import Plan, Report
 from fugong.enterprises.models import Enterprise, SectorTag
 from tests.conftest import World
-from tests.forms import as_lists, submitted
+from tests.support.forms import as_lists, submitted
 
 EXTRA = [
     {"key": "orders", "label": "在手订单", "type": "int", "unit": "份"},

@@ -20,8 +20,8 @@ from fugong.core.models import Job
 from fugong.enterprises.importing import check_import_enterprises
 from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Kind, Level, Region
-from tests import sheets
 from tests.conftest import PASSWORD, World
+from tests.support import sheets
 from tests.test_enterprise_import import HEADER, good_rows
 
 

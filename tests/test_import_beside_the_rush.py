@@ -27,8 +27,8 @@ from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.enterprises.models import Enterprise
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Region
-from tests import sheets
 from tests.conftest import uscc
+from tests.support import sheets
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

@@ -31,8 +31,8 @@ from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.enterprises.models import Enterprise
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Region
-from tests import sheets
 from tests.conftest import uscc
+from tests.support import sheets
 
 COUNTY = "220103"  # 长春市宽城区: none of the shared fixtures' enterprises is there
 FIRST_DAY = datetime.date(2020, 2, 17)  # a Monday; each attempt takes the next day

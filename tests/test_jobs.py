@@ -10,8 +10,8 @@ from django.core.management import call_command
 from fugong.core import jobs
 from fugong.core.models import Job
 from fugong.enterprises.models import Enterprise
-from tests import sheets
 from tests.conftest import World, uscc
+from tests.support import sheets
 from tests.test_enterprise_import import HEADER
 
 

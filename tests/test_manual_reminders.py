@@ -20,8 +20,8 @@ from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.notify.actions import Overdue, do_remind_manually
 from fugong.notify.delivery import deliver_one
 from fugong.notify.models import Channel, Delivery, Notification, Topic
-from tests import sheets
 from tests.conftest import World
+from tests.support import sheets
 from tests.test_report_import import HEADER, row
 
 FIGURES = {

@@ -18,7 +18,7 @@ from fugong.notify.actions import Notice, do_broadcast, do_notify, do_retry_deli
 from fugong.notify.delivery import MAX_ATTEMPTS, deliver_one
 from fugong.notify.models import Channel, Delivery, Notification, Preference, Topic
 from tests.conftest import World
-from tests.fake_webhook import closed_port, fake_webhook
+from tests.support.fake_webhook import closed_port, fake_webhook
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2020, 2, 17, 14, 0, tzinfo=SHANGHAI)

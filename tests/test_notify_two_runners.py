@@ -25,7 +25,7 @@ from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Channel, Claim, Delivery, Notification
 from fugong.regions.loader import load_regions
 from tests.conftest import uscc
-from tests.fake_webhook import fake_webhook
+from tests.support.fake_webhook import fake_webhook
 
 ENTERPRISES = 40
 AT_1400 = datetime.datetime(2020, 2, 17, 14, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai"))

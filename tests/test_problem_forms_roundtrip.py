@@ -15,7 +15,7 @@ from django.utils import timezone
 from fugong.accounts.models import Department
 from fugong.problems.models import Problem, Status
 from tests.conftest import World
-from tests.forms import as_lists, submitted
+from tests.support.forms import as_lists, submitted
 from tests.test_problems_pages import PDF, department, dispatched, raised
 
 

@@ -16,8 +16,8 @@ from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.sheets.reading import ReportImportResult, check_import_reports
 from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Region
-from tests import sheets
 from tests.conftest import ENTERPRISES, World
+from tests.support import sheets
 from tests.test_reports import DAY, at
 
 HEADER = [

@@ -14,8 +14,8 @@ from python_calamine import CalamineWorkbook
 from fugong.core import jobs
 from fugong.core.models import Job
 from fugong.dispatch.models import Plan, Report
-from tests import sheets
 from tests.conftest import World
+from tests.support import sheets
 from tests.test_report_import import HEADER, row
 from tests.test_reports import DAY
 

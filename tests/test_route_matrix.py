@@ -55,7 +55,7 @@ def test_the_route_list_reads_the_api_operations_with_their_methods() -> None:
 
 def test_every_api_operation_of_the_openapi_schema_is_a_route_of_the_matrix() -> None:
     # the resolver walk and the API's own description must agree, so no operation hides from it
-    from tests.api_operations import operations
+    from tests.support.api_operations import operations
 
     keys = {r.key for r in project_routes()}
     braces = re.compile(r"\{(\w+)\}")

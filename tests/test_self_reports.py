@@ -20,8 +20,8 @@ from fugong.core.models import Job
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.reports.submit import ConfirmationRequired, check_submit_report
 from fugong.dispatch.sheets.reading import check_import_reports
-from tests import sheets
 from tests.conftest import PASSWORD, World
+from tests.support import sheets
 from tests.test_reports import DAY, at
 
 HEADER = [

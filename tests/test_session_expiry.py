@@ -16,7 +16,7 @@ from django.utils import timezone
 from fugong.core.csrf import csrf_failure
 from fugong.dispatch.models import Plan, Report
 from tests.conftest import PASSWORD, World
-from tests.forms import as_lists, submitted
+from tests.support.forms import as_lists, submitted
 
 
 @pytest.fixture

@@ -183,6 +183,6 @@ def test_a_written_template_imports_its_guarded_text_as_typed(world: World, plan
 
 
 def sheets_csv(rows: list[list[Any]]) -> bytes:
-    from tests import sheets as builders
+    from tests.support import sheets as builders
 
     return builders.csv_bytes(rows)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fugong.dispatch.models import Plan, Report
 from tests.conftest import World
-from tests.forms import submitted
+from tests.support.forms import submitted
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 
 from fugong.dispatch.models import Report
-from tests import sheets
 from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
+from tests.support import sheets
 from tests.test_report_import import HEADER
 
 

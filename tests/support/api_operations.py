@@ -33,7 +33,7 @@ class Operation:
     def url(self) -> str:
         def sample(match: re.Match[str]) -> str:
             name = match.group(1)
-            assert name in PATH_SAMPLES, f"tests/api_operations.py: add a sample value for {{{name}}}"
+            assert name in PATH_SAMPLES, f"tests/support/api_operations.py: add a sample value for {{{name}}}"
             return PATH_SAMPLES[name]
 
         return re.sub(r"\{(\w+)\}", sample, self.path)
