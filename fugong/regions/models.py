@@ -136,10 +136,18 @@ def access_node(user: Any, code: str | None, action: str = Action.VIEW) -> Regio
     Ancestors are visible for breadcrumbs, but a city dispatcher asking for the province's
     figures would get the city's numbers under the province's name: that is a 404 too.
     """
-    from fugong.core.access import access_object, scope_for
-    from fugong.core.errors import NotFound
+    from fugong.core.access import access_object
 
     region = access_object(Region.objects.all(), user, action, code=(code or "").strip())
-    if not scope_for(user).covers_path(action, region.path):
+    return whole_in_scope(user, region, action)
+
+
+def whole_in_scope(user: Any, region: Region, action: str = Action.VIEW) -> Region:
+    """The region, if its whole subtree is within the user's scope; else a 404 saying so. No user
+    is the server itself (a command an operator runs), which may read everything."""
+    from fugong.core.access import scope_for
+    from fugong.core.errors import NotFound
+
+    if user is not None and not scope_for(user).covers_path(action, region.path):
         raise NotFound(f"“{region.name}”不完全在您的管辖范围内，请选择您负责的区划或其下级")
     return region

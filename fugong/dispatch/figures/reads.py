@@ -12,29 +12,19 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from fugong.core.access import Action, scope_for
-from fugong.core.errors import NotFound
 from fugong.dispatch.figures import rollups
 from fugong.dispatch.figures.reference import Breakdown, Figures
 from fugong.dispatch.models import Plan
-from fugong.regions.models import Region
-
-
-def whole(user: Any, node: Region) -> Region:
-    """The node, if `user` may read its whole subtree. No user is the server itself (a command
-    an operator runs), which reads everything."""
-    if user is not None and not scope_for(user).covers_path(Action.VIEW, node.path):
-        raise NotFound(f"“{node.name}”不完全在您的管辖范围内，请选择您负责的区划或其下级")
-    return node
+from fugong.regions.models import Region, whole_in_scope
 
 
 def resumption(plan: Plan, day: datetime.date, node: Region, by: str, user: Any) -> Breakdown:
-    whole(user, node)
+    whole_in_scope(user, node)
     return rollups.read(plan, day, node) if by == "region" else rollups.read_members(plan, day, node, by)
 
 
 def resumption_days(plan: Plan, days: list[datetime.date], node: Region, user: Any) -> dict[datetime.date, Breakdown]:
-    whole(user, node)
+    whole_in_scope(user, node)
     return rollups.read_days(plan, days, node)
 
 

@@ -184,22 +184,23 @@ def check_submit_reports(
     check_day(day, timezone.localdate(now))
     batch = Batch(user, day, way.region, now)
     rejected = False
-    buffer: list[Row] = []
-    for row in rows:
-        buffer.append(row)
-        if len(buffer) >= chunk:
-            outcomes = check_chunk(batch, buffer, way, now, lock=write)
-            rejected = rejected or any(o.status == "rejected" for o in outcomes)
-            if write and not (way.is_sheet and rejected):
-                write_chunk(user, day, outcomes, way, now, pending)
-            yield outcomes
-            buffer = []
-    if buffer:
-        outcomes = check_chunk(batch, buffer, way, now, lock=write)
+    for rows_of_chunk in in_chunks(rows, chunk):
+        outcomes = check_chunk(batch, rows_of_chunk, way, now, lock=write)
         rejected = rejected or any(o.status == "rejected" for o in outcomes)
         if write and not (way.is_sheet and rejected):
             write_chunk(user, day, outcomes, way, now, pending)
         yield outcomes
+
+
+def in_chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def write_chunk(
@@ -357,7 +358,7 @@ def check_row(batch: Batch, outcome: Outcome, way: Way, now: datetime.datetime) 
         checked.values,
         existing,
         digest,
-        [w.code for w in checked.warnings if w.code in confirm] if not way.is_sheet else [w.code for w in checked.warnings],
+        [w.code for w in checked.warnings if w.code in confirm],  # a sheet got here with all confirmed
         plans,
         changes,
         checked.counted_baseline,
