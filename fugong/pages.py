@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from fugong.core.access import Action, scope_for
+from fugong.core.access import Action, may_anywhere, reports_for_others
 from fugong.problems.scorecards import can_read_scorecards
 
 
@@ -28,16 +28,8 @@ def reads_regions(user: Any) -> bool:
     return can_read_scorecards(user)
 
 
-def reports_for_others(user: Any) -> bool:
-    """Who uploads filled sheets: anyone who reports for more than their own enterprise (the
-    import view asks for the report permission; a firm's own clerk reports on the phone form)."""
-    scope = scope_for(user)
-    grant = scope.grant(Action.REPORT)
-    return scope.everything or bool(grant.paths) or bool(grant.enterprise_ids - scope.own_enterprise_ids)
-
-
 def changes_registry(user: Any) -> bool:
-    return scope_for(user).allows(Action.CHANGE)
+    return may_anywhere(user, Action.CHANGE)
 
 
 def is_staff(user: Any) -> bool:
@@ -66,6 +58,8 @@ PAGES = (
     Page("办理考核", "problem_scorecard", reads_regions),
     Page("企业库", "enterprise_list", reads_regions),
     Page("调度任务", "plan_list", reads_regions),
+    # who uploads filled sheets: anyone who reports for more than their own enterprise (the
+    # import view asks for the report permission; a firm's own clerk reports on the phone form)
     Page("导入填报表", "report_import", reports_for_others),
     Page("导入企业名单", "enterprise_import", changes_registry),
     Page("通知渠道", "admin:app_list", is_staff, (("app_label", "notify"),)),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from fugong.core.access import Action, scope_for
+from fugong.core.access import Action, may_anywhere
 
 
 def user_scope(request: HttpRequest) -> dict[str, Any]:
@@ -15,10 +15,9 @@ def user_scope(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    scope = scope_for(user)
     return {
-        "can_change": scope.allows(Action.CHANGE),
-        "can_manage": scope.allows(Action.MANAGE),
+        "can_change": may_anywhere(user, Action.CHANGE),
+        "can_manage": may_anywhere(user, Action.MANAGE),
         "nav_pages": pages_for(user),
         "account_pages": pages_for(user, ACCOUNT_PAGES),
     }

@@ -137,6 +137,12 @@ def dispatch_region_q(user: Any, path_field: str) -> Q:
     return Q() if scope.everything else scope.region_q(Action.CHANGE, path_field)
 
 
+def anchor_paths(user: Any, action: str = Action.VIEW) -> tuple[str, ...]:
+    """The subtrees a region- or department-anchored membership grants `action` in (none for a
+    superuser, whose reach has no anchor): where a page opens for the user by default."""
+    return scope_for(user).grant(action).paths
+
+
 def supervised_paths(user: Any) -> list[str]:
     """The subtrees the user reads through a region role (dispatcher, leader, region admin) —
     not those a handler reaches only through their department, which show the region's
@@ -158,6 +164,12 @@ def handles_for(user: Any, department_id: int | None) -> bool:
     """A handler (承办人员) of that department (a superuser is none: no department is theirs)."""
     scope = scope_for(user)
     return department_id in scope.department_ids and scope.allows(Action.HANDLE)
+
+
+def own_department_ids(user: Any) -> frozenset[int]:
+    """The departments the user belongs to (any membership anchored to one): whose assist
+    requests they answer."""
+    return scope_for(user).department_ids
 
 
 def reports_for(user: Any, enterprise_id: int | None) -> bool:

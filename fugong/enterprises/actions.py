@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from fugong.core import audit
-from fugong.core.access import Action, require_action, scope_for
+from fugong.core.access import Action, may_dispatch_at, require_action
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.core.signals import RegistryEdit, registry_changed
 from fugong.core.versions import check_version, version_of
@@ -42,7 +42,7 @@ class Change:
 
 def region_scope_error(user: Any, cleaned: dict[str, Any]) -> FieldError | None:
     region = cleaned.get("region")
-    if region is not None and not scope_for(user).covers_path(Action.CHANGE, region.path):
+    if region is not None and not may_dispatch_at(user, region.path):
         return FieldError(
             "region",
             "所属区划",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fugong.accounts.models import Department
 from fugong.core import cells
-from fugong.core.access import Action, access_object, scope_for
+from fugong.core.access import Action, access_object, is_own_enterprise, may_dispatch_at, own_department_ids
 from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.dispatch.models import Report
 from fugong.enterprises.models import Enterprise
@@ -56,7 +56,6 @@ def check_create_problem(
     """Intake from the enterprise, its liaison, or staff who took it by phone or on a visit.
     `enterprise` must come from access_object(..., Action.REPORT) or (staff) Action.CHANGE."""
     now = now or timezone.now()
-    scope = scope_for(user)
     errors: list[ErrorItem] = []
     category = Category.objects.filter(active=True, name=str(raw.get("category") or "").strip()).first()
     if category is None:
@@ -67,8 +66,8 @@ def check_create_problem(
         errors.append(ErrorItem("紧急程度只能是“一般”（normal）或“紧急”（urgent）", field="urgency", label="紧急程度"))
     title = text(raw.get("title"), 100, "title", "标题", errors, required=True)
     description = text(raw.get("description"), 4000, "description", "问题描述", errors, required=True)
-    staff = scope.covers_path(Action.CHANGE, enterprise.region.path)
-    own = Source.ENTERPRISE if enterprise.pk in scope.own_enterprise_ids else Source.LIAISON
+    staff = may_dispatch_at(user, enterprise.region.path)
+    own = Source.ENTERPRISE if is_own_enterprise(user, enterprise.pk) else Source.LIAISON
     source = raw.get("source") or (Source.PHONE if staff else own)
     if source not in Source.values:
         errors.append(ErrorItem(f"来源只能是 {'、'.join(Source.values)}", field="source", label="来源"))
@@ -226,7 +225,7 @@ def department_in(user: Any, problem: Problem, value: Any, label: str) -> Depart
     except (TypeError, ValueError):
         raise ValidationFailed(f"请选择{label}") from None
     department = Department.objects.select_related("region").filter(pk=department_id, active=True).first()
-    if department is None or not scope_for(user).covers_path(Action.CHANGE, department.region.path):
+    if department is None or not may_dispatch_at(user, department.region.path):
         raise ValidationFailed(f"{label}不存在或不在您的管辖范围内")
     return department
 
@@ -328,7 +327,7 @@ def apply_refuse_extension(
 def apply_assist_answer(
     user: Any, p: Problem, params: dict[str, Any], note: str, now: datetime.datetime
 ) -> dict[str, Any]:
-    departments = scope_for(user).department_ids
+    departments = own_department_ids(user)
     answered = []
     for assist in p.assists.all():
         if assist.department_id in departments:
@@ -441,7 +440,7 @@ def apply_merge(
     unreplied = (Status.PENDING, Status.DISPATCHED, Status.HANDLING)
     if master is None or master.pk == p.pk or master.status not in unreplied or master.master_id:
         raise ValidationFailed("请填写要并入的主单编号（一件尚未答复、您可调度的诉求）")
-    if not scope_for(user).covers_path(Action.CHANGE, master.level_region.path):
+    if not may_dispatch_at(user, master.level_region.path):
         raise Forbidden("主单不在您的调度层级，不能并入")
     if p.merged.exists():  # its own merged ones would follow a problem that never replies
         raise ValidationFailed(f"已有诉求并入本单，本单不能再并入其他工单；请把#{master.pk}并入本单")

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from fugong.accounts.models import Department
-from fugong.core.access import Action, scope_for
+from fugong.core.access import dispatch_region_q
 from fugong.core.errors import ValidationFailed
 from fugong.problems import clocks
 from fugong.problems.models import OPEN_STATUSES, Category, Problem, Source, Status, Urgency
@@ -94,9 +94,8 @@ STAFF_SOURCES = [(s.value, s.label) for s in (Source.PHONE, Source.VISIT)]
 
 def departments_for(user: Any) -> QuerySet[Department]:
     """Departments a dispatcher may send work to (the action checks the same: CHANGE scope)."""
-    scope = scope_for(user)
     qs = Department.objects.filter(active=True).select_related("region")
-    return qs if scope.everything else qs.filter(scope.region_q(Action.CHANGE, "region__path"))
+    return qs.filter(dispatch_region_q(user, "region__path"))
 
 
 def intake_raw(post: QueryDict, *, staff: bool) -> dict[str, Any]:

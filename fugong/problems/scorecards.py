@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from fugong.accounts.models import Department
-from fugong.core.access import Action, scope_for
+from fugong.core.access import supervised_paths, supervises, supervises_somewhere
 from fugong.core.calendar import working_time_between
 from fugong.core.errors import Forbidden
 from fugong.problems.models import OPEN_STATUSES, Event, Problem, Rating, Status
@@ -164,14 +164,8 @@ def local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment)
 
 
-def region_paths(user: Any) -> list[str]:
-    """The subtrees the user reads as a dispatcher or leader (not merely through a department)."""
-    scope = scope_for(user)
-    return [p for p in scope.grant(Action.VIEW).paths if p not in scope.department_only_paths]
-
-
 def can_read_scorecards(user: Any) -> bool:
-    return scope_for(user).everything or bool(region_paths(user))
+    return supervises_somewhere(user)
 
 
 def access_scorecard_node(user: Any, code: str | None) -> Region:
@@ -182,12 +176,12 @@ def access_scorecard_node(user: Any, code: str | None) -> Region:
     """
     if not can_read_scorecards(user):
         raise Forbidden("办理成绩仅供调度员和领导查看")
-    own = region_paths(user)
+    own = supervised_paths(user)
     if not code:  # their own region; a superuser starts at the first province
         top = Region.objects.filter(parent__isnull=True).order_by("code").first()
         code = own[0].strip("/").split("/")[-1] if own else (top.code if top else "")
     node = access_node(user, code)
-    if not scope_for(user).everything and not any(node.path.startswith(p) for p in own):
+    if not supervises(user, node.path):
         raise Forbidden("办理成绩仅供调度员和领导查看")
     return node
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from fugong.core.access import Action, access_object, scope_for
+from fugong.core.access import Action, access_object, enterprises_reported_for, may_at, may_dispatch_at
 from fugong.core.errors import DomainError, NotFound
 from fugong.core.middleware import accepts_uploads
 from fugong.dispatch.figures.defaults import choose_day
@@ -91,7 +91,7 @@ def intake_enterprise(request: HttpRequest) -> Enterprise | None:
     qs = Enterprise.objects.select_related("region")
     if uscc:
         return access_object(qs, request.user, Action.REPORT, uscc=uscc)
-    own = scope_for(request.user).grant(Action.REPORT).enterprise_ids
+    own = enterprises_reported_for(request.user)
     return qs.get(pk=next(iter(own))) if len(own) == 1 else None
 
 
@@ -100,7 +100,7 @@ def render_intake(
 ) -> HttpResponse:
     """The intake form, blank or (after a refusal) with every typed value; a browser cannot be
     given back chosen files, so the message says to choose them again."""
-    staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
+    staff = may_dispatch_at(request.user, enterprise.region.path)
     context = {
         "e": enterprise,
         "raw": raw,
@@ -122,12 +122,12 @@ def problem_new(request: HttpRequest) -> HttpResponse:
     enterprise = intake_enterprise(request)
     if enterprise is None:
         mine = Enterprise.objects.visible_to(request.user, Action.REPORT).filter(
-            pk__in=scope_for(request.user).grant(Action.REPORT).enterprise_ids
+            pk__in=enterprises_reported_for(request.user)
         )
         return render(request, "problems/choose_enterprise.html", {"enterprises": mine.order_by("name")})
     if request.method != "POST":
         return render_intake(request, enterprise, from_report(request, enterprise))
-    staff = scope_for(request.user).covers_path(Action.CHANGE, enterprise.region.path)
+    staff = may_dispatch_at(request.user, enterprise.region.path)
     raw = forms.intake_raw(request.POST, staff=staff)
     try:
         problem = check_create_problem_with_files(
@@ -259,13 +259,12 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     if end - start > datetime.timedelta(days=366):
         start = end - datetime.timedelta(days=366)  # a year at most: the cards walk every event
     cards = scorecards.scorecards(request.user, node, start, end)
-    scope = scope_for(request.user)
     context = {
         "cards": cards,
         "node": node,
         "start": start,
         "end": end,
-        "ancestors": [a for a in node.ancestors() if scope.covers_path(Action.VIEW, a.path)],
+        "ancestors": [a for a in node.ancestors() if may_at(request.user, Action.VIEW, a.path)],
         "open_by_category": scorecards.open_by_category(request.user, node),
         "clusters": scorecards.common_problems(request.user, node),
         "rank_min": scorecards.RANK_MIN_PROBLEMS,

@@ -145,9 +145,9 @@ def access_node(user: Any, code: str | None, action: str = Action.VIEW) -> Regio
 def whole_in_scope(user: Any, region: Region, action: str = Action.VIEW) -> Region:
     """The region, if its whole subtree is within the user's scope; else a 404 saying so. No user
     is the server itself (a command an operator runs), which may read everything."""
-    from fugong.core.access import scope_for
+    from fugong.core.access import may_at
     from fugong.core.errors import NotFound
 
-    if user is not None and not scope_for(user).covers_path(action, region.path):
+    if user is not None and not may_at(user, action, region.path):
         raise NotFound(f"“{region.name}”不完全在您的管辖范围内，请选择您负责的区划或其下级")
     return region

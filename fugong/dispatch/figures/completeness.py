@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q
 
 from fugong.accounts.models import Membership
-from fugong.core.access import Action, Role, scope_for
+from fugong.core.access import Action, Role, anchor_paths, may_at
 from fugong.core.errors import NotFound
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.plans.periods import is_reporting_day, period_of
@@ -77,21 +77,19 @@ class Node:
 def default_node(user: Any, plan: Plan) -> Region | None:
     """Where figures open: the user's own region inside the plan's, else the plan's region if the
     user covers it, else None (liaisons and reporters follow enterprises, not regions)."""
-    scope = scope_for(user)
-    for path in scope.grant(Action.VIEW).paths:
+    for path in anchor_paths(user, Action.VIEW):
         if path.startswith(plan.owner_region.path):
             return Region.objects.get(code=path.strip("/").split("/")[-1])
-    return plan.owner_region if scope.covers_path(Action.VIEW, plan.owner_region.path) else None
+    return plan.owner_region if may_at(user, Action.VIEW, plan.owner_region.path) else None
 
 
 def breadcrumbs(user: Any, plan: Plan, region: Region) -> list[Region]:
     """The region's ancestors inside the plan that the user may open (a city dispatcher's trail
     starts at the city, not the province)."""
-    scope = scope_for(user)
     return [
         a
         for a in region.ancestors()
-        if a.path.startswith(plan.owner_region.path) and scope.covers_path(Action.VIEW, a.path)
+        if a.path.startswith(plan.owner_region.path) and may_at(user, Action.VIEW, a.path)
     ]
 
 

@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from fugong.core.access import Action, scope_for
+from fugong.core.access import Action, may_at
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError
 from fugong.dispatch.figures.completeness import default_node
@@ -59,11 +59,10 @@ class Choice:
         """The regions the picker offers: the way up that the user may open, here, and below."""
         if self.plan is None or self.region is None:
             return []
-        scope = scope_for(user)
         up = [
             a
             for a in self.region.ancestors()
-            if a.path.startswith(self.plan.owner_region.path) and scope.covers_path(Action.VIEW, a.path)
+            if a.path.startswith(self.plan.owner_region.path) and may_at(user, Action.VIEW, a.path)
         ]
         down = list(Region.objects.visible_to(user).filter(parent=self.region).order_by("kind", "code"))
         return [*up, self.region, *down]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fugong.core.access import Action, access_object, scope_for
+from fugong.core.access import Action, access_object, may_anywhere, may_at
 from fugong.core.models import Channel
 from fugong.dispatch.figures import defaults
 from fugong.dispatch.figures.completeness import (
@@ -57,9 +57,9 @@ def board(request: HttpRequest) -> HttpResponse:
         "rounds": rounds_sent(plan, day),
         "corrections": corrections.corrections(plan, day, region),
         "missing_rows": reminded_marks(plan, day, missing),
-        "can_remind": scope_for(request.user).allows(Action.CHANGE),
+        "can_remind": may_anywhere(request.user, Action.CHANGE),
         # 代报 and the fill-in template are for those who report here (not a leader or a handler)
-        "can_report": scope_for(request.user).covers_path(Action.REPORT, region.path),
+        "can_report": may_at(request.user, Action.REPORT, region.path),
         "choice": choice,
         "regions": choice.regions(request.user),
     }

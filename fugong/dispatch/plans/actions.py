@@ -10,7 +10,7 @@ from django.db import transaction
 
 from fugong.accounts.models import Department
 from fugong.core import audit, cells
-from fugong.core.access import Action, require_action, scope_for
+from fugong.core.access import Action, may_dispatch_at, require_action
 from fugong.core.cells import CellError, parse_time
 from fugong.core.errors import ValidationFailed
 from fugong.core.versions import check_version, version_of
@@ -162,7 +162,7 @@ def check_save_plan(
 def check_and_save(user: Any, raw: dict[str, Any], plan: Plan | None, *, channel: str) -> Plan:
     cleaned, errors = clean_plan(raw, creating=plan is None)
     region = cleaned.get("owner_region") or (plan.owner_region if plan else None)
-    if region is not None and not scope_for(user).covers_path(Action.CHANGE, region.path):
+    if region is not None and not may_dispatch_at(user, region.path):
         errors.append({"field": "owner_region", "message": f"发起区划“{region.name}”不在您的管辖范围内"})
     department = cleaned.get("owner_department")
     if department is not None and region is not None and not region.path.startswith(department.region.path):

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fugong.core import audit
-from fugong.core.access import Action, Role, scope_for
+from fugong.core.access import Action, Role, may_dispatch_at
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.core.signals import RegistryEdit, registry_changed
 from fugong.dispatch.models import BaselineChange, Report
@@ -117,7 +117,7 @@ def check_accept_baseline(
     (the old one stays; the reporter is told)."""
     now = now or timezone.now()
     enterprise = Enterprise.objects.select_related("region").get(pk=change.enterprise_id)
-    if not scope_for(user).covers_path(Action.CHANGE, enterprise.region.path):
+    if not may_dispatch_at(user, enterprise.region.path):
         raise Forbidden("只有该企业所在区划的调度员可以确认在册员工的变动")
     change = BaselineChange.objects.select_for_update().get(pk=change.pk)
     if change.state != State.PENDING:

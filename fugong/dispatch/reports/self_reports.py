@@ -30,7 +30,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from fugong.core import audit, bulk, cells
-from fugong.core.access import scope_for
+from fugong.core.access import is_own_enterprise, own_enterprise_ids
 from fugong.dispatch.models import Report, ReportRevision
 from fugong.dispatch.reports.fields import LABELS, MEASURES, PROBLEM_TAGS, REPORT_FIELDS, Problem
 
@@ -47,7 +47,7 @@ def is_empty(value: Any) -> bool:
 def self_report_times(user: Any, reports: Iterable[Report]) -> dict[int, datetime.datetime]:
     """Enterprise id → when it last reported the day itself, for the reports `user` would change
     as a third party (none for an enterprise's own reporter). One query for a chunk of reports."""
-    own = scope_for(user).own_enterprise_ids
+    own = own_enterprise_ids(user)
     by_report = {r.pk: r.enterprise_id for r in reports if r.enterprise_id not in own}
     if not by_report:
         return {}
@@ -113,7 +113,7 @@ def not_resumed(value: Any) -> bool:
 
 def stored_for_third_party(user: Any, enterprise: Any, day: datetime.date) -> Report | None:
     """The day's stored report when `user` writes it as a third party (None for its own reporter)."""
-    if enterprise.pk in scope_for(user).own_enterprise_ids:
+    if is_own_enterprise(user, enterprise.pk):
         return None
     return Report.objects.filter(enterprise=enterprise, date=day).first()
 
@@ -134,7 +134,7 @@ def third_party_warnings(
 ) -> list[Problem]:
     """The single path's confirmations (form, API): overwriting the enterprise's own report of
     the day, and clearing stored values with blanks. `values` are the checked values."""
-    if report is None or report.enterprise_id in scope_for(user).own_enterprise_ids:
+    if report is None or is_own_enterprise(user, report.enterprise_id):
         return []
     stored = report.values()
     warnings = []
