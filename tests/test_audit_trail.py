@@ -21,8 +21,8 @@ from fugong.core.models import AuditEvent, Channel, Job
 from fugong.dispatch.models import Plan
 from tests.conftest import PASSWORD, World
 from tests.support import sheets
-from tests.test_enterprise_import import good_rows
-from tests.test_report_import import HEADER, row, run
+from tests.support.reports import import_report_sheet
+from tests.support.sheets import REPORT_HEADER, enterprise_rows, report_row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -358,7 +358,7 @@ def upload(rows: list[list[Any]], name: str) -> io.BytesIO:
 
 def test_an_enterprise_import_is_recorded_with_the_file_rows_and_result(world: World) -> None:
     response = world.client("changchun").post(
-        "/enterprises/import/", {"file": upload(good_rows(), "二月名单.xlsx")}
+        "/enterprises/import/", {"file": upload(enterprise_rows(), "二月名单.xlsx")}
     )
     assert response.status_code == 200
     done = only("enterprise.import")
@@ -372,9 +372,9 @@ def test_a_refused_enterprise_import_is_recorded_as_not_written_and_a_dry_run_no
     world: World,
 ) -> None:
     client = world.client("changchun")
-    client.post("/enterprises/import/", {"file": upload(good_rows(), "试.xlsx"), "dry_run": "on"})
+    client.post("/enterprises/import/", {"file": upload(enterprise_rows(), "试.xlsx"), "dry_run": "on"})
     assert not events("enterprise.import")
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][7] = "abc"
     client.post("/enterprises/import/", {"file": upload(rows, "错.xlsx")})
     refused = only("enterprise.import")
@@ -382,8 +382,8 @@ def test_a_refused_enterprise_import_is_recorded_as_not_written_and_a_dry_run_no
 
 
 def test_a_report_import_is_recorded_with_the_plan_and_the_file(world: World, plan: Plan) -> None:
-    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 400, 0, 380, 0.8)]))
-    result = run(world, plan, data)
+    data = sheets.xlsx(("调度表", [REPORT_HEADER, report_row(world, "nanguan", "是", 480, 400, 0, 380, 0.8)]))
+    result = import_report_sheet(world, plan, data)
     assert result.written
     done = only("report.import")
     assert (

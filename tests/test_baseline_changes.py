@@ -21,8 +21,8 @@ from fugong.notify.models import Notification
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.support import sheets
-from tests.test_report_import import HEADER, row
-from tests.test_reports import DAY, at
+from tests.support.reports import DAY, at
+from tests.support.sheets import REPORT_HEADER, report_row
 
 HUGE = 1_000_000
 
@@ -85,19 +85,29 @@ def test_a_million_employees_on_the_form_needs_confirming(world: World, open_pla
 
 
 def test_the_api_answers_the_warning_with_its_code(world: World, open_plan: Plan) -> None:
-    body = {"enterprise": world.enterprise("nanguan").uscc, "date": DAY.isoformat(), **figures_of(baseline_headcount=HUGE)}
+    body = {
+        "enterprise": world.enterprise("nanguan").uscc,
+        "date": DAY.isoformat(),
+        **figures_of(baseline_headcount=HUGE),
+    }
     client = world.client("reporter")
     refused = client.post("/api/v1/reports", json.dumps(body), content_type="application/json")
     assert refused.status_code == 422
     assert [w["code"] for w in refused.json()["details"]["warnings"]] == ["baseline_change"]
     accepted = client.post(
-        "/api/v1/reports", json.dumps({**body, "confirm": ["baseline_change"]}), content_type="application/json"
+        "/api/v1/reports",
+        json.dumps({**body, "confirm": ["baseline_change"]}),
+        content_type="application/json",
     )
     assert accepted.status_code == 201 and Report.objects.get().counted_baseline == 480
 
 
-def test_an_import_refuses_it_unless_confirmed_then_counts_the_old_baseline(world: World, open_plan: Plan) -> None:
-    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", HUGE, 300, 0, 280, "60%")]))
+def test_an_import_refuses_it_unless_confirmed_then_counts_the_old_baseline(
+    world: World, open_plan: Plan
+) -> None:
+    data = sheets.xlsx(
+        ("调度表", [REPORT_HEADER, report_row(world, "nanguan", "是", HUGE, 300, 0, 280, "60%")])
+    )
 
     def run(**options: Any) -> Any:
         return check_import_reports(
@@ -116,7 +126,9 @@ def test_an_import_refuses_it_unless_confirmed_then_counts_the_old_baseline(worl
     assert_rollups_equal_recompute(world, open_plan)
 
 
-def test_confirmed_it_is_flagged_to_the_county_and_the_rate_does_not_move(world: World, open_plan: Plan) -> None:
+def test_confirmed_it_is_flagged_to_the_county_and_the_rate_does_not_move(
+    world: World, open_plan: Plan
+) -> None:
     submit(world, "reporter", figures_of())
     before = province_total(open_plan).attendance_rate_all
     submit(world, "reporter", figures_of(baseline_headcount=HUGE), confirm=["baseline_change"])
@@ -132,7 +144,9 @@ def test_confirmed_it_is_flagged_to_the_county_and_the_rate_does_not_move(world:
 
 
 def test_accepted_it_becomes_the_registrys_and_moves_the_figures(world: World, open_plan: Plan) -> None:
-    submit(world, "reporter", figures_of(baseline_headcount=600, reported_back=300), confirm=["baseline_change"])
+    submit(
+        world, "reporter", figures_of(baseline_headcount=600, reported_back=300), confirm=["baseline_change"]
+    )
     before = province_total(open_plan)
     change = BaselineChange.objects.get()
     with pytest.raises(Forbidden):
@@ -154,7 +168,9 @@ def test_rejected_the_old_baseline_stays_and_the_reporter_is_told(world: World, 
     change = BaselineChange.objects.get()
     refused = client.post("/dispatch/baselines/", {"change": change.pk, "decision": "reject", "reason": ""})
     assert "请填写不采用的理由" in refused.content.decode()
-    client.post("/dispatch/baselines/", {"change": change.pk, "decision": "reject", "reason": "在册应为480人"})
+    client.post(
+        "/dispatch/baselines/", {"change": change.pk, "decision": "reject", "reason": "在册应为480人"}
+    )
     assert BaselineChange.objects.get().state == "rejected"
     assert Enterprise.objects.get(pk=world.enterprise("nanguan").pk).baseline_headcount == 480
     assert province_total(open_plan).baseline_headcount == 480 + 120 + 300 + 90 + 60
@@ -188,7 +204,9 @@ def test_small_changes_count_at_once(world: World, open_plan: Plan) -> None:
 
 def test_the_warning_is_refused_without_its_code(world: World, open_plan: Plan) -> None:
     with pytest.raises(ConfirmationRequired) as refused:
-        submit(world, "reporter", figures_of(baseline_headcount=100, reported_back=90, on_duty=80))  # ⅕ of 480
+        submit(
+            world, "reporter", figures_of(baseline_headcount=100, reported_back=90, on_duty=80)
+        )  # ⅕ of 480
     assert [w["code"] for w in refused.value.details["warnings"]] == ["baseline_change"]
 
 

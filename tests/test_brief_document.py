@@ -26,13 +26,16 @@ from fugong.dispatch.models import Plan
 from fugong.leaders import brief, export
 from fugong.regions.models import Region
 from tests.conftest import World
-from tests.test_figures import D, scenario
+from tests.support.reports import DAY
+from tests.support.scenarios import scenario
 
 AFTER_THE_DAY = timezone.make_aware(datetime.datetime(2020, 2, 20, 9, 0))
 
 
 def made(world: World, plan: Plan, code: str = "220000", persona: str = "province", **kw: Any) -> brief.Brief:
-    return brief.build(plan, D, Region.objects.get(code=code), world.user(persona), now=kw.get("now", AFTER_THE_DAY))
+    return brief.build(
+        plan, DAY, Region.objects.get(code=code), world.user(persona), now=kw.get("now", AFTER_THE_DAY)
+    )
 
 
 def docx_of(world: World, plan: Plan, **kw: Any) -> tuple[Any, zipfile.ZipFile]:
@@ -79,7 +82,11 @@ def test_every_run_and_style_names_its_east_asian_font_and_nothing_is_left_to_th
     styles = archive.read("word/styles.xml").decode()
     assert "Theme=" not in styles and "theme=" not in styles
     defaults = re.search(r"<w:rPrDefault>.*?</w:rPrDefault>", styles, re.S)
-    assert defaults and 'w:eastAsia="仿宋_GB2312"' in defaults.group() and 'w:eastAsia="zh-CN"' in defaults.group()
+    assert (
+        defaults
+        and 'w:eastAsia="仿宋_GB2312"' in defaults.group()
+        and 'w:eastAsia="zh-CN"' in defaults.group()
+    )
     theme = archive.read("word/theme/theme1.xml").decode()
     assert "Jpan" not in theme and "ＭＳ" not in theme
     fonts = archive.read("word/fontTable.xml").decode()
@@ -130,7 +137,9 @@ def test_a_plans_own_department_issues_its_regions_brief_and_a_city_numbers_its_
 def test_page_numbers_are_a_centred_page_field_between_dashes_in_song_4(world: World, plan: Plan) -> None:
     document, archive = docx_of(world, plan)
     footer = archive.read("word/footer1.xml").decode()
-    assert re.search(r'<w:fldChar w:fldCharType="begin"/>.*<w:instrText[^>]*> PAGE </w:instrText>', footer, re.S)
+    assert re.search(
+        r'<w:fldChar w:fldCharType="begin"/>.*<w:instrText[^>]*> PAGE </w:instrText>', footer, re.S
+    )
     line = document.sections[0].footer.paragraphs[0]
     assert line.text.startswith("— ") and line.text.endswith(" —") and line.alignment == 1  # centre
     assert {r.font.size for r in line.runs} == {Pt(14)}
@@ -159,7 +168,10 @@ def test_every_rate_in_the_brief_divides_its_own_printed_numbers(world: World, p
             ("到岗率（已复工企业）", "已复工企业到岗", "已复工企业在册"),
         ):
             if v[column[whole]] != "0":
-                assert rate(v[column[rate_name]]) == ratio(v[column[part]], v[column[whole]]), (v[0], rate_name)
+                assert rate(v[column[rate_name]]) == ratio(v[column[part]], v[column[whole]]), (
+                    v[0],
+                    rate_name,
+                )
     assert table.rows[-1].cells[0].text == "合计"
 
 
@@ -179,7 +191,7 @@ def test_the_summary_sheet_prints_each_rate_after_the_numbers_it_divides(
 ) -> None:
     scenario(world)
     path = tmp_path / "r.xlsx"
-    export.by_region(path, plan, D, Region.objects.get(code="220000"), world.user("province"))
+    export.by_region(path, plan, DAY, Region.objects.get(code="220000"), world.user("province"))
     rows = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())).get_sheet_by_index(0).to_python()
     assert rows[2][5] == "员工情况（人）" and rows[2][10] == "其中已复工企业（人）"
     assert rows[2][9] == "到岗率（全部企业）(%)" and rows[2][12] == "到岗率（已复工企业）(%)"
@@ -198,7 +210,7 @@ def test_the_summary_sheet_prints_each_rate_after_the_numbers_it_divides(
 
 def test_the_enterprise_sheet_says_daogang_like_the_brief(world: World, plan: Plan, tmp_path: Path) -> None:
     path = tmp_path / "e.xlsx"
-    export.by_enterprise(path, plan, D, Region.objects.get(code="220100"), world.user("changchun"))
+    export.by_enterprise(path, plan, DAY, Region.objects.get(code="220100"), world.user("changchun"))
     rows = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())).get_sheet_by_index(0).to_python()
     assert rows[3][6:10] == ["在册", "报到", "隔离", "到岗"]
 
@@ -215,7 +227,7 @@ def test_a_brief_made_before_the_deadline_says_when_it_was_made(world: World, pl
 
 def test_the_dashboard_labels_its_attendance_rate_with_the_basis(world: World, plan: Plan) -> None:
     scenario(world)
-    url = f"/dispatch/dashboard/?plan={plan.pk}&date={D}"
+    url = f"/dispatch/dashboard/?plan={plan.pk}&date={DAY}"
     page = world.client("province").get(url).content.decode()
     assert "58.3%</b>到岗率（已复工企业）" in page
     plan.attendance_basis = "all"

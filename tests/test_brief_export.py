@@ -17,7 +17,8 @@ from fugong.dispatch.models import Plan
 from fugong.leaders import brief, export
 from fugong.regions.models import Region
 from tests.conftest import World
-from tests.test_figures import D, scenario
+from tests.support.reports import DAY
+from tests.support.scenarios import scenario
 
 
 def sheet_rows(data: bytes) -> list[list[Any]]:
@@ -27,9 +28,9 @@ def sheet_rows(data: bytes) -> list[list[Any]]:
 def test_api_brief_and_spreadsheets_give_the_same_figures(world: World, plan: Plan, tmp_path: Path) -> None:
     scenario(world)
     province = Region.objects.get(code="220000")
-    api = world.client("province").get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}").json()["total"]
+    api = world.client("province").get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}").json()["total"]
 
-    text = brief.build(plan, D, province, world.user("province")).text()
+    text = brief.build(plan, DAY, province, world.user("province")).text()
     assert (
         f"纳入“{plan.title}”调度的企业{api['enterprises']}户，已复工{api['resumed']}户，复工率50.0%" in text
     )
@@ -41,7 +42,7 @@ def test_api_brief_and_spreadsheets_give_the_same_figures(world: World, plan: Pl
     assert "产能恢复率（已复工企业加权）57.4%" in text  # (55×480 + 80×50) ÷ 530
 
     path = tmp_path / "r.xlsx"
-    export.by_region(path, plan, D, province, world.user("province"))
+    export.by_region(path, plan, DAY, province, world.user("province"))
     totals = sheet_rows(path.read_bytes())[-1]
     assert totals[0] == "合计"
     assert [int(v) for v in totals[2:4] + totals[5:9]] == [
@@ -55,7 +56,7 @@ def test_api_brief_and_spreadsheets_give_the_same_figures(world: World, plan: Pl
     assert totals[4] == 50.0 and totals[9] == 36.5 and totals[12] == 58.3  # 350 ÷ 960, 350 ÷ 600
 
     path = tmp_path / "e.xlsx"
-    rows = export.by_enterprise(path, plan, D, province, world.user("province"))
+    rows = export.by_enterprise(path, plan, DAY, province, world.user("province"))
     grid = sheet_rows(path.read_bytes())
     assert rows == api["enterprises"] == len(grid) - 5  # title, unit line, two header rows, totals
     assert grid[-1][6:10] == [
@@ -76,7 +77,7 @@ def test_the_spreadsheet_has_the_official_two_row_header_frozen_and_a4_landscape
     world: World, plan: Plan, tmp_path: Path
 ) -> None:
     path = tmp_path / "e.xlsx"
-    export.by_enterprise(path, plan, D, Region.objects.get(code="220100"), world.user("changchun"))
+    export.by_enterprise(path, plan, DAY, Region.objects.get(code="220100"), world.user("changchun"))
     grid = sheet_rows(path.read_bytes())
     assert grid[0][0] == f"{plan.title}调度表" and grid[1][0] == "填报单位：长春市"
     assert grid[2][6] == "员工情况（人）" and grid[3][6:10] == ["在册", "报到", "隔离", "到岗"]
@@ -88,26 +89,26 @@ def test_the_spreadsheet_has_the_official_two_row_header_frozen_and_a4_landscape
 def test_the_brief_uses_the_plans_attendance_variant(world: World, plan: Plan) -> None:
     scenario(world)
     plan.attendance_basis = "all"
-    text = brief.build(plan, D, Region.objects.get(code="220000"), world.user("province")).text()
+    text = brief.build(plan, DAY, Region.objects.get(code="220000"), world.user("province")).text()
     assert "到岗率（全部企业）36.5%" in text  # 350 ÷ 960
 
 
 def test_the_pages_download_a_brief_and_a_sheet_within_scope(world: World, plan: Plan) -> None:
     scenario(world)
     client = world.client("changchun")
-    page = client.get(f"/dispatch/brief/?plan={plan.pk}&date={D}")
+    page = client.get(f"/dispatch/brief/?plan={plan.pk}&date={DAY}")
     assert page.status_code == 200 and "长春市" in page.content.decode()
-    docx = client.get(f"/dispatch/brief.docx?plan={plan.pk}&date={D}")
+    docx = client.get(f"/dispatch/brief.docx?plan={plan.pk}&date={DAY}")
     paragraphs = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
     assert any("已复工2户" in p for p in paragraphs)
-    sheet = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}")
+    sheet = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={DAY}")
     assert sheet.status_code == 200 and "attachment" in sheet["Content-Disposition"]
     grid = sheet_rows(sheet.getvalue())
     assert len(grid) - 5 == 2
     # above one's scope: no sheet, but the brief page of one's own region saying why
-    above = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&region=220000")
+    above = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={DAY}&region=220000")
     assert above.status_code == 302 and above["Location"].startswith("/dispatch/brief/?")
-    reporter = world.client("reporter").get(f"/dispatch/brief/?plan={plan.pk}&date={D}").content.decode()
+    reporter = world.client("reporter").get(f"/dispatch/brief/?plan={plan.pk}&date={DAY}").content.decode()
     assert "您负责的是具体企业，没有可汇总的区划" in reporter
 
 
@@ -120,7 +121,7 @@ def test_the_commands_print_the_brief_and_write_the_files(
         "--plan",
         str(plan.pk),
         "--date",
-        str(D),
+        str(DAY),
         "--region",
         "220000",
         "-o",
@@ -133,7 +134,7 @@ def test_the_commands_print_the_brief_and_write_the_files(
         "--plan",
         str(plan.pk),
         "--date",
-        str(D),
+        str(DAY),
         "--region",
         "220100",
         "-o",
@@ -144,7 +145,7 @@ def test_the_commands_print_the_brief_and_write_the_files(
 
 def test_the_dashboard_shows_the_same_rates_and_respects_scope(world: World, plan: Plan) -> None:
     scenario(world)
-    response = world.client("province").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
+    response = world.client("province").get(f"/dispatch/dashboard/?plan={plan.pk}&date={DAY}")
     data = response.context["data"]
     assert (data["kpis"]["resumption"], data["kpis"]["attendance"], data["kpis"]["capacity"]) == (
         50.0,
@@ -154,10 +155,10 @@ def test_the_dashboard_shows_the_same_rates_and_respects_scope(world: World, pla
     assert data["trend"]["resumption"][-1] == 50.0 and len(data["trend"]["days"]) == 14
     assert {r["name"] for r in data["regions"]} == {"长春市", "吉林市", "长春新区"}
     assert "复工率 = 已复工企业数 ÷ 纳入调度的企业数" in response.content.decode()  # definitions on hover
-    above = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}&region=220000")
+    above = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={DAY}&region=220000")
     assert above.context["region"].code == "220100"  # the city's own figures, never the province's
     assert "“吉林省”不完全在您的管辖范围内" in above.content.decode()
-    city = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={D}")
+    city = world.client("changchun").get(f"/dispatch/dashboard/?plan={plan.pk}&date={DAY}")
     assert city.context["region"].code == "220100" and city.context["data"]["kpis"]["enterprises"] == 2
 
 
@@ -167,7 +168,7 @@ def test_a_big_regions_sheet_is_written_by_a_job_and_offered_on_its_page(
     scenario(world)
     settings.FUGONG_BACKGROUND_EXPORT_ROWS = 1  # 长春市 has two enterprises: "big" here
     client = world.client("changchun")
-    response = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}")
+    response = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={DAY}")
     job = Job.objects.get(kind="dispatch_export")
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
     assert "排队中" in client.get(response["Location"]).content.decode()
@@ -180,5 +181,5 @@ def test_a_big_regions_sheet_is_written_by_a_job_and_offered_on_its_page(
     )  # 调度表-长春市
     assert len(sheet_rows(sheet.content)) - 5 == 2
     assert world.client("jilin").get(f"/jobs/{job.pk}/result.xlsx").status_code == 404  # someone else's job
-    by_region = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={D}&by=region")
+    by_region = client.get(f"/dispatch/export.xlsx?plan={plan.pk}&date={DAY}&by=region")
     assert by_region.status_code == 200  # the summary by region is small: always at once

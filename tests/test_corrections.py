@@ -53,7 +53,9 @@ def report_on(world: World, day: datetime.date, now: datetime.datetime, **overri
     )
 
 
-def test_a_change_to_a_day_older_than_yesterday_is_flagged_to_the_county(world: World, open_plan: Plan) -> None:
+def test_a_change_to_a_day_older_than_yesterday_is_flagged_to_the_county(
+    world: World, open_plan: Plan
+) -> None:
     old = TODAY - datetime.timedelta(days=3)
     report_on(world, old, noon(old))
     result = report_on(world, old, noon(TODAY), on_duty=200)
@@ -72,7 +74,10 @@ def test_yesterdays_report_may_be_changed_without_a_flag(world: World, open_plan
     report_on(world, yesterday, noon(yesterday))
     result = report_on(world, yesterday, noon(TODAY), on_duty=200)
     assert not result.revision.correction and not Notification.objects.exists()
-    assert "更正：" not in world.client("reporter").get(f"/dispatch/reports/{result.report.pk}/").content.decode()
+    assert (
+        "更正："
+        not in world.client("reporter").get(f"/dispatch/reports/{result.report.pk}/").content.decode()
+    )
 
 
 def test_a_late_first_report_of_an_old_day_is_flagged_as_such(world: World, open_plan: Plan) -> None:
@@ -97,13 +102,17 @@ def test_the_figures_footnote_counts_the_enterprises_that_corrected_earlier_days
     assert corrections(open_plan, old, province).count == 0  # counted on the day it was made
     board = world.client("province").get(f"/dispatch/board/?plan={open_plan.pk}&date={TODAY}&region=220000")
     assert "其中1户更正了以往日期的填报" in board.content.decode()
-    dashboard = world.client("province").get(f"/dispatch/dashboard/?plan={open_plan.pk}&date={TODAY}&region=220000")
+    dashboard = world.client("province").get(
+        f"/dispatch/dashboard/?plan={open_plan.pk}&date={TODAY}&region=220000"
+    )
     assert "其中1户更正了以往日期的填报" in dashboard.content.decode()
     home = world.client("reporter").get(f"/dispatch/e/{world.enterprise('nanguan').uscc}/").content.decode()
     assert '<span class="tag">更正</span>' in home
     brief = world.client("province").get(f"/dispatch/brief/?plan={open_plan.pk}&date={TODAY}&region=220000")
     assert "当日有1户企业更正了以往日期的填报" in brief.content.decode()
-    docx = world.client("province").get(f"/dispatch/brief.docx?plan={open_plan.pk}&date={TODAY}&region=220000")
+    docx = world.client("province").get(
+        f"/dispatch/brief.docx?plan={open_plan.pk}&date={TODAY}&region=220000"
+    )
     assert "当日有1户企业更正了以往日期的填报" in "".join(
         p.text for p in Document(io.BytesIO(docx.content)).paragraphs
     )
@@ -115,7 +124,10 @@ def test_new_plans_lock_after_seven_days_unless_told_otherwise(world: World) -> 
     default = client.post("/api/v1/plans", base, content_type="application/json")
     never = client.post("/api/v1/plans", {**base, "lock_after_days": None}, content_type="application/json")
     assert (default.json()["lock_after_days"], never.json()["lock_after_days"]) == (7, None)
-    assert 'name="lock_after_days" inputmode="numeric" value="7"' in client.get("/dispatch/plans/new/").content.decode()
+    assert (
+        'name="lock_after_days" inputmode="numeric" value="7"'
+        in client.get("/dispatch/plans/new/").content.decode()
+    )
     assert Plan.objects.create(title="t", owner_region_id="220000", start_date=TODAY).lock_after_days == 7
 
 
@@ -139,7 +151,7 @@ def test_an_import_of_an_old_day_is_flagged_with_one_notice_per_dispatcher(
     from fugong.dispatch.reports import corrections as module
     from fugong.dispatch.sheets.reading import check_import_reports
     from tests.support import sheets
-    from tests.test_report_import import HEADER, row
+    from tests.support.sheets import REPORT_HEADER, report_row
 
     monkeypatch.setattr(module, "ONE_BY_ONE", 1)  # two rows are "many" here: one summary notice
     old = TODAY - datetime.timedelta(days=3)
@@ -147,13 +159,15 @@ def test_an_import_of_an_old_day_is_flagged_with_one_notice_per_dispatcher(
         (
             "调度表",
             [
-                HEADER,
-                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
-                row(world, "chaoyang", "否", 120, 20, 0, 0, 0),
+                REPORT_HEADER,
+                report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                report_row(world, "chaoyang", "否", 120, 20, 0, 0, 0),
             ],
         )
     )
-    result = check_import_reports(world.user("province"), data, "调度表.xlsx", plan=open_plan, day=old, now=noon(TODAY))
+    result = check_import_reports(
+        world.user("province"), data, "调度表.xlsx", plan=open_plan, day=old, now=noon(TODAY)
+    )
     assert result.written
     assert set(Report.objects.values_list("revisions__correction", flat=True)) == {True}
     notice = Notification.objects.get()

@@ -19,7 +19,7 @@ from fugong.dispatch.reports.submit import (
 )
 from fugong.notify.models import Notification
 from tests.conftest import World
-from tests.test_reports import DAY, at, figures, submit
+from tests.support.reports import DAY, at, figures, submit
 
 
 def test_a_plan_title_cannot_reach_into_the_reminder_text(world: World, plan: Plan) -> None:

@@ -14,56 +14,10 @@ from fugong.enterprises.importing import check_import_enterprises
 from fugong.enterprises.models import Enterprise
 from tests.conftest import World, uscc
 from tests.support import sheets
+from tests.support.sheets import ENTERPRISE_HEADER, enterprise_rows
 
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "所属区划",
-    "行业代码",
-    "行业标签",
-    "规模以上",
-    "重点企业层级",
-    "在册员工",
-    "联系电话",
-    "启用日期",
-]
-A = uscc("220102", 9001)
-B = uscc("220104", 9002)
+A, B = sheets.LISTED
 C = uscc("220202", 9003)
-
-
-def good_rows() -> list[list[Any]]:
-    return [
-        ["2020年企业复工调度名单"],
-        ["填报单位：长春市商务局", None, None, "日期：2020-02-17"],
-        HEADER,
-        [
-            A,
-            "长春甲汽车配件有限公司",
-            "220102",
-            "C36",
-            "外贸、规上工业",
-            "是",
-            "省级",
-            480,
-            "0431-8888",
-            "2020-01-01",
-        ],
-        [
-            B,
-            "长春乙食品有限公司",
-            "长春市朝阳区",
-            "13",
-            "民生保供",
-            "否",
-            "",
-            "1,200",
-            13900000000,
-            "2020年2月1日",
-        ],
-        [None, None, None, None, None, None, None, None, None, None],
-        ["合计", None, None, None, None, None, None, 1680],
-    ]
 
 
 def run(user: Any, data: bytes, **flags: Any) -> Any:
@@ -71,7 +25,7 @@ def run(user: Any, data: bytes, **flags: Any) -> Any:
 
 
 def test_it_creates_enterprises_from_a_sheet_with_title_rows_and_skips_totals(world: World) -> None:
-    result = run(world.user("changchun"), sheets.xlsx(("名单", good_rows())))
+    result = run(world.user("changchun"), sheets.xlsx(("名单", enterprise_rows())))
     assert result.summary() == "导入完成：共2行，新增2，更新0，无变化0，拒绝0"
     a = Enterprise.objects.get(uscc=A)
     assert (a.region_id, a.industry_id, a.tier, a.above_scale, a.baseline_headcount) == (
@@ -93,7 +47,7 @@ def test_it_creates_enterprises_from_a_sheet_with_title_rows_and_skips_totals(wo
 
 
 def test_reimporting_the_same_file_changes_nothing(world: World) -> None:
-    data = sheets.xlsx(("名单", good_rows()))
+    data = sheets.xlsx(("名单", enterprise_rows()))
     run(world.user("changchun"), data)
     changes = AuditEvent.objects.exclude(action="enterprise.import")  # the import itself is recorded
     events = changes.count()
@@ -103,8 +57,8 @@ def test_reimporting_the_same_file_changes_nothing(world: World) -> None:
 
 
 def test_a_changed_cell_updates_and_keeps_history(world: World) -> None:
-    run(world.user("changchun"), sheets.xlsx(("名单", good_rows())))
-    rows = good_rows()
+    run(world.user("changchun"), sheets.xlsx(("名单", enterprise_rows())))
+    rows = enterprise_rows()
     rows[3][7] = 530
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert (result.count("updated"), result.count("unchanged")) == (1, 1)
@@ -113,7 +67,7 @@ def test_a_changed_cell_updates_and_keeps_history(world: World) -> None:
 
 
 def test_one_bad_row_rejects_the_file_and_writes_nothing(world: World) -> None:
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][7] = "-5"
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert not result.written
@@ -122,7 +76,7 @@ def test_one_bad_row_rejects_the_file_and_writes_nothing(world: World) -> None:
 
 
 def test_partial_import_writes_the_good_rows_only(world: World) -> None:
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][0] = B[:17] + ("0" if B[17] != "0" else "1")
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)), partial=True)
     assert result.written and result.count("created") == 1
@@ -131,13 +85,13 @@ def test_partial_import_writes_the_good_rows_only(world: World) -> None:
 
 
 def test_dry_run_reports_without_writing(world: World) -> None:
-    result = run(world.user("changchun"), sheets.xlsx(("名单", good_rows())), dry_run=True)
+    result = run(world.user("changchun"), sheets.xlsx(("名单", enterprise_rows())), dry_run=True)
     assert result.count("created") == 2 and not result.written
     assert not Enterprise.objects.filter(uscc=A).exists()
 
 
 def test_a_region_outside_the_importers_scope_is_rejected(world: World) -> None:
-    rows = [HEADER, [C, "吉林丙化工有限公司", "220202", "", "", "", "", 10, "", ""]]
+    rows = [ENTERPRISE_HEADER, [C, "吉林丙化工有限公司", "220202", "", "", "", "", 10, "", ""]]
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert "所属区划“昌邑区”不在您的管辖范围内" in result.rejected[0].message
     assert not Enterprise.objects.filter(uscc=C).exists()
@@ -145,7 +99,7 @@ def test_a_region_outside_the_importers_scope_is_rejected(world: World) -> None:
 
 def test_an_enterprise_registered_elsewhere_cannot_be_overwritten(world: World) -> None:
     other = world.enterprise("changyi")
-    rows = [HEADER, [other.uscc, "改名企业", "220102", "", "", "", "", 10, "", ""]]
+    rows = [ENTERPRISE_HEADER, [other.uscc, "改名企业", "220102", "", "", "", "", 10, "", ""]]
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert "管辖范围以外" in result.rejected[0].message
     other.refresh_from_db()
@@ -153,16 +107,16 @@ def test_an_enterprise_registered_elsewhere_cannot_be_overwritten(world: World) 
 
 
 def test_an_ambiguous_region_name_lists_the_candidates(world: World) -> None:
-    rows = [HEADER, [A, "甲公司", "朝阳区", "", "", "", "", 10, "", ""]]
+    rows = [ENTERPRISE_HEADER, [A, "甲公司", "朝阳区", "", "", "", "", 10, "", ""]]
     result = run(world.user("province"), sheets.xlsx(("名单", rows)))
     message = result.rejected[0].message
     assert "有重名" in message and "长春市朝阳区" in message
 
 
 def test_it_reads_an_xls_with_gbk_text_and_a_gbk_csv(world: World) -> None:
-    rows = [HEADER[:4], [A, "长春甲汽车配件有限公司", "长春市南关区", "C36"]]
+    rows = [ENTERPRISE_HEADER[:4], [A, "长春甲汽车配件有限公司", "长春市南关区", "C36"]]
     assert run(world.user("changchun"), sheets.xls(rows)).count("created") == 1
-    rows = [HEADER[:4], [B, "长春乙食品有限公司", "220104", "C13"]]
+    rows = [ENTERPRISE_HEADER[:4], [B, "长春乙食品有限公司", "220104", "C13"]]
     result = check_import_enterprises(
         world.user("changchun"), sheets.csv_bytes(rows, "gbk"), "a.csv", channel="excel"
     )
@@ -178,7 +132,7 @@ def test_header_aliases_in_any_order_are_understood(world: World) -> None:
 
 
 def test_the_data_may_be_on_a_later_sheet(world: World) -> None:
-    data = sheets.xlsx(("填表说明", [["请按模板填写"], ["每行一户企业"]]), ("名单", good_rows()))
+    data = sheets.xlsx(("填表说明", [["请按模板填写"], ["每行一户企业"]]), ("名单", enterprise_rows()))
     assert run(world.user("changchun"), data).count("created") == 2
 
 
@@ -205,7 +159,7 @@ def test_a_bad_cell_is_reported_with_its_row_and_reason_and_nothing_is_written(
     world: World, case: str
 ) -> None:
     column, value, expected = BAD_ROWS[case]
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[3][column] = value
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert not result.written
@@ -215,7 +169,7 @@ def test_a_bad_cell_is_reported_with_its_row_and_reason_and_nothing_is_written(
 
 
 def test_the_same_uscc_twice_is_rejected(world: World) -> None:
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][0] = A
     result = run(world.user("changchun"), sheets.xlsx(("名单", rows)))
     assert "与第4行重复" in result.rejected[0].message
@@ -237,12 +191,12 @@ BAD_FILES = {
         sheets.xlsx(("名单", [["企业名称", "所属区划"], ["甲", "220102"]])),
         "没有“统一社会信用代码”列",
     ),
-    "a header with no data below": (sheets.xlsx(("名单", [HEADER])), "表头下面没有任何企业数据行"),
+    "a header with no data below": (sheets.xlsx(("名单", [ENTERPRISE_HEADER])), "表头下面没有任何企业数据行"),
     "a header missing the name column": (
         sheets.xlsx(("名单", [["统一社会信用代码", "所属区划"], [A, "220102"]])),
         "缺少“企业名称”列",
     ),
-    "a truncated xls": (sheets.xls([HEADER, [A, "甲", "220102"]])[:600], "无法作为表格读取"),
+    "a truncated xls": (sheets.xls([ENTERPRISE_HEADER, [A, "甲", "220102"]])[:600], "无法作为表格读取"),
 }
 
 
@@ -259,11 +213,11 @@ def test_a_bad_file_gets_a_clear_message_and_writes_nothing(world: World, case: 
 def test_a_file_over_the_size_limit_is_refused(world: World, settings: Any) -> None:
     settings.FUGONG_MAX_UPLOAD_BYTES = 1024
     with pytest.raises(ValidationFailed, match="文件过大"):
-        run(world.user("changchun"), sheets.xlsx(("名单", good_rows() * 20)))
+        run(world.user("changchun"), sheets.xlsx(("名单", enterprise_rows() * 20)))
 
 
 def test_the_command_exits_1_and_writes_nothing_when_a_row_is_rejected(world: World, tmp_path: Any) -> None:
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][7] = "-5"
     path = tmp_path / "名单.xlsx"
     path.write_bytes(sheets.xlsx(("名单", rows)))
@@ -277,7 +231,7 @@ def test_the_command_exits_1_and_writes_nothing_when_a_row_is_rejected(world: Wo
 
 def test_the_command_imports_a_good_file(world: World, tmp_path: Any) -> None:
     path = tmp_path / "名单.xlsx"
-    path.write_bytes(sheets.xlsx(("名单", good_rows())))
+    path.write_bytes(sheets.xlsx(("名单", enterprise_rows())))
     out = io.StringIO()
     call_command("import_enterprises", str(path), stdout=out)
     assert "新增2" in out.getvalue()
@@ -285,7 +239,7 @@ def test_the_command_imports_a_good_file(world: World, tmp_path: Any) -> None:
 
 
 def test_the_upload_page_shows_each_rejected_row(world: World) -> None:
-    rows = good_rows()
+    rows = enterprise_rows()
     rows[4][7] = "abc"
     upload = io.BytesIO(sheets.xlsx(("名单", rows)))
     upload.name = "名单.xlsx"

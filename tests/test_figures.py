@@ -5,52 +5,20 @@ from __future__ import annotations
 import datetime
 import json
 from decimal import Decimal
-from typing import Any
 
 from fugong.core.templatetags.fugong import percent
 from fugong.dispatch.figures.reads import resumption
 from fugong.dispatch.figures.reference import Status, aggregate
-from fugong.dispatch.models import Plan, Report
-from fugong.enterprises.models import Enterprise
+from fugong.dispatch.models import Plan
 from fugong.regions.models import Region
 from tests.conftest import World
-
-D = datetime.date(2020, 2, 17)
-
-
-def report(e: Enterprise, day: datetime.date, **values: Any) -> None:
-    base = {
-        "resumed": True,
-        "baseline_headcount": e.baseline_headcount,
-        "reported_back": 0,
-        "isolated": 0,
-        "on_duty": 0,
-    }
-    at = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
-    Report.objects.create(enterprise=e, date=day, received_at=at, updated_at=at, **{**base, **values})
-
-
-def scenario(world: World) -> None:
-    nanguan, chaoyang, changyi = (
-        world.enterprise("nanguan"),
-        world.enterprise("chaoyang"),
-        world.enterprise("changyi"),
-    )
-    Enterprise.objects.filter(pk=chaoyang.pk).update(baseline_capacity=Decimal(50))
-    Enterprise.objects.filter(name__startswith="公主岭").update(
-        active_to=datetime.date(2020, 2, 16)
-    )  # closed
-    report(nanguan, D, reported_back=300, isolated=20, on_duty=260, capacity_pct=Decimal(55))
-    report(chaoyang, D - datetime.timedelta(days=2), reported_back=100, on_duty=90, capacity_pct=Decimal(80))
-    report(changyi, D, resumed=False, reported_back=10, capacity_pct=Decimal(0))
-    report(
-        world.enterprise("gaoxin"), datetime.date(2020, 1, 20), reported_back=60, on_duty=60, capacity_pct=100
-    )  # before the plan
+from tests.support.reports import DAY
+from tests.support.scenarios import scenario
 
 
 def test_the_province_total_follows_the_definitions(world: World, plan: Plan) -> None:
     scenario(world)
-    total = resumption(plan, D, Region.objects.get(code="220000"), "region", world.user("province")).total
+    total = resumption(plan, DAY, Region.objects.get(code="220000"), "region", world.user("province")).total
     assert (total.enterprises, total.resumed, total.resumption_rate) == (4, 2, Decimal("0.5"))
     assert (total.baseline_headcount, total.on_duty, total.reported_back, total.isolated) == (
         960,
@@ -66,7 +34,7 @@ def test_the_province_total_follows_the_definitions(world: World, plan: Plan) ->
 
 def test_children_sum_to_their_parent_and_empty_children_are_listed(world: World, plan: Plan) -> None:
     scenario(world)
-    result = resumption(plan, D, Region.objects.get(code="220000"), "region", world.user("province"))
+    result = resumption(plan, DAY, Region.objects.get(code="220000"), "region", world.user("province"))
     rows = {r.name: r for r in result.rows}
     assert (rows["长春市"].enterprises, rows["长春市"].resumed) == (2, 2)
     assert (rows["吉林市"].enterprises, rows["长春新区"].enterprises, rows["公主岭市"].enterprises) == (
@@ -82,7 +50,7 @@ def test_the_day_before_counts_the_closed_enterprise_and_carries_forward(world: 
     scenario(world)
     total = resumption(
         plan,
-        D - datetime.timedelta(days=1),
+        DAY - datetime.timedelta(days=1),
         Region.objects.get(code="220000"),
         "region",
         world.user("province"),
@@ -94,7 +62,7 @@ def test_a_city_dispatcher_sees_their_city_only(world: World, plan: Plan) -> Non
     scenario(world)
     body = (
         world.client("changchun")
-        .get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&region=220100")
+        .get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}&region=220100")
         .json()
     )
     assert (body["total"]["enterprises"], body["total"]["on_duty"]) == (2, 350)
@@ -104,7 +72,7 @@ def test_a_city_dispatcher_sees_their_city_only(world: World, plan: Plan) -> Non
     )  # day over day
     assert (
         world.client("changchun")
-        .get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&region=220200")
+        .get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}&region=220200")
         .status_code
         == 404
     )
@@ -115,13 +83,13 @@ def test_the_api_gives_exact_values_and_breakdowns_by_sector_tier_and_industry(
 ) -> None:
     scenario(world)
     client = world.client("province")
-    body = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}").json()
+    body = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}").json()
     assert Decimal(json.dumps(body["total"]["attendance_rate_all"]).strip('"')) == Decimal(350) / Decimal(960)
-    sectors = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&by=sector").json()
+    sectors = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}&by=sector").json()
     assert [(r["key"], r["enterprises"]) for r in sectors["rows"]] == [("外贸", 4)]
-    tiers = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&by=tier").json()
+    tiers = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}&by=tier").json()
     assert [(r["name"], r["enterprises"]) for r in tiers["rows"]] == [("非重点", 4)]
-    bad = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={D}&by=colour")
+    bad = client.get(f"/api/v1/stats/resumption?plan={plan.pk}&date={DAY}&by=colour")
     assert bad.status_code == 400 and "by 只能是" in bad.json()["message"]
 
 
@@ -139,7 +107,7 @@ def status(i: int, *, resumed: bool, baseline: int, on_duty: int) -> Status:
         on_duty,
         Decimal(50) if resumed else None,
         Decimal(baseline),
-        D,
+        DAY,
     )
 
 
@@ -149,7 +117,7 @@ def test_seed_003s_published_line_comes_out_as_published() -> None:
     resumed[0] = status(0, resumed=True, baseline=500, on_duty=383 + 664)  # …and 664 more: 687,000
     others = [status(2000 + i, resumed=False, baseline=0, on_duty=0) for i in range(965)]
     others[0] = status(2000, resumed=False, baseline=1_065_116 - 1792 * 500, on_duty=0)
-    total = aggregate(resumed + others, D, lambda s: ["all"], {}).total
+    total = aggregate(resumed + others, DAY, lambda s: ["all"], {}).total
     assert (total.enterprises, total.resumed, total.on_duty, total.baseline_headcount) == (
         2757,
         1792,

@@ -22,7 +22,7 @@ from fugong.enterprises.models import Enterprise
 from fugong.regions.models import Kind, Level, Region
 from tests.conftest import PASSWORD, World
 from tests.support import sheets
-from tests.test_enterprise_import import HEADER, good_rows
+from tests.support.sheets import ENTERPRISE_HEADER, enterprise_rows
 
 
 def patch(client: Client, uscc: str, payload: str) -> Any:
@@ -79,11 +79,13 @@ def test_nul_characters_are_refused_before_reaching_the_database(world: World) -
     response = patch(client, world.enterprise("nanguan").uscc, '{"name": "a\\u0000b"}')
     assert response.status_code == 400 and "NUL" in response.json()["message"]
     login = Client().post("/login/", {"username": "a\x00", "password": "x"})  # multipart: its text fields too
-    assert login.status_code == 400 and "NUL" in login.content.decode() and "返回首页" in login.content.decode()
+    assert (
+        login.status_code == 400 and "NUL" in login.content.decode() and "返回首页" in login.content.decode()
+    )
 
 
 def test_a_uscc_stored_as_a_number_says_how_to_fix_it(world: World) -> None:
-    rows = [HEADER, [9.1220102e17, "甲公司", "220102"]]
+    rows = [ENTERPRISE_HEADER, [9.1220102e17, "甲公司", "220102"]]
     result = check_import_enterprises(world.user("changchun"), sheets.xlsx(("名单", rows)), channel="excel")
     assert "被存成了数字" in result.rejected[0].message and "文本" in result.rejected[0].message
 
@@ -92,7 +94,7 @@ def test_a_sheet_with_a_stray_far_away_cell_is_refused_before_reading(world: Wor
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet("名单")
-    for col, text in enumerate(HEADER):
+    for col, text in enumerate(ENTERPRISE_HEADER):
         sheet.write(0, col, text)
     sheet.write(900_000, 200, " ")
     book.close()
@@ -148,6 +150,6 @@ def test_a_job_left_running_by_a_dead_worker_is_failed(world: World) -> None:
 
 def test_good_rows_still_import_after_all_this(world: World) -> None:
     result = check_import_enterprises(
-        world.user("changchun"), sheets.xlsx(("名单", good_rows())), channel="excel"
+        world.user("changchun"), sheets.xlsx(("名单", enterprise_rows())), channel="excel"
     )
     assert result.count("created") == 2

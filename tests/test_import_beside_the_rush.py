@@ -38,16 +38,6 @@ pytestmark = pytest.mark.skipif(
 DAY = datetime.date(2020, 2, 17)
 NOON = datetime.datetime(2020, 2, 17, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 COUNTY = "220103"
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "是否复工",
-    "在册员工",
-    "报到人数",
-    "报到后隔离",
-    "实际上岗",
-    "产能恢复比例",
-]
 
 
 def figures(on_duty: int) -> dict[str, Any]:
@@ -82,7 +72,9 @@ def test_a_web_submission_goes_through_while_a_sheet_imports() -> None:
     in_sheet, phone = firms[:4], firms[4]
     city = Region.objects.get(code="220100")
     rollups.read(plan, DAY, city)  # a leader has looked: the day's roll-ups are built
-    data = sheets.xlsx(("调度表", [HEADER, *([e.uscc, e.name, "是", 100, 80, 5, 70, 50] for e in in_sheet)]))
+    data = sheets.xlsx(
+        ("调度表", [sheets.REPORT_HEADER, *([e.uscc, e.name, "是", 100, 80, 5, 70, 50] for e in in_sheet)])
+    )
 
     paused, resume, errors = threading.Event(), threading.Event(), []
 

@@ -37,7 +37,6 @@ from tests.support import sheets
 COUNTY = "220103"  # 长春市宽城区: none of the shared fixtures' enterprises is there
 FIRST_DAY = datetime.date(2020, 2, 17)  # a Monday; each attempt takes the next day
 APP_NAME = "fugong-import-kill-test"
-HEADER = ["统一社会信用代码", "企业名称", "是否复工", "在册员工", "报到人数", "报到后隔离", "实际上岗", "产能恢复比例"]
 ROWS = 4000  # a few seconds of writing here; doubled if an import finishes before it is caught
 ATTEMPTS = 3
 
@@ -45,7 +44,10 @@ ATTEMPTS = 3
 def scene(rows: int) -> tuple[Plan, list[Enterprise]]:
     load_regions(["22"])
     plan = Plan.objects.create(  # no lock: the sheet is for a day of 2020
-        title="宽城区日调度", owner_region_id="220100", start_date=datetime.date(2020, 2, 1), lock_after_days=None
+        title="宽城区日调度",
+        owner_region_id="220100",
+        start_date=datetime.date(2020, 2, 1),
+        lock_after_days=None,
     )
     return plan, enlarge([], rows)
 
@@ -70,7 +72,7 @@ def figures_row(n: int) -> tuple[str, int, int, int, int, int]:
 
 
 def sheet(tmp: Path, enterprises: list[Enterprise]) -> Path:
-    rows = [HEADER] + [[e.uscc, e.name, *figures_row(n)] for n, e in enumerate(enterprises)]
+    rows = [sheets.REPORT_HEADER] + [[e.uscc, e.name, *figures_row(n)] for n, e in enumerate(enterprises)]
     path = tmp / f"宽城区调度表{len(enterprises)}.xlsx"
     path.write_bytes(sheets.xlsx(("调度表", rows)))
     return path
@@ -88,7 +90,16 @@ def start_import(path: Path, plan: Plan, day: datetime.date) -> subprocess.Popen
     """The import as its own process; its output goes to a file beside the sheet (a pipe nobody
     reads while the test polls would fill and stall it)."""
     env = {**os.environ, "DATABASE_URL": database_url(), "PGAPPNAME": APP_NAME, "CONN_MAX_AGE": "0"}
-    command = [sys.executable, "manage.py", "import_reports", str(path), "--plan", str(plan.pk), "--date", day.isoformat()]
+    command = [
+        sys.executable,
+        "manage.py",
+        "import_reports",
+        str(path),
+        "--plan",
+        str(plan.pk),
+        "--date",
+        day.isoformat(),
+    ]
     with open(path.with_suffix(f".{day}.log"), "wb") as log:
         return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
 

@@ -12,7 +12,7 @@ from fugong.core.models import Job
 from fugong.enterprises.models import Enterprise
 from tests.conftest import World, uscc
 from tests.support import sheets
-from tests.test_enterprise_import import HEADER
+from tests.support.sheets import ENTERPRISE_HEADER
 
 
 def upload(rows: list[list[Any]]) -> io.BytesIO:
@@ -25,7 +25,7 @@ def test_a_big_upload_is_imported_by_the_worker_and_its_page_shows_the_result(
     world: World, settings: Any
 ) -> None:
     settings.FUGONG_BACKGROUND_IMPORT_BYTES = 1
-    rows = [HEADER] + [
+    rows = [ENTERPRISE_HEADER] + [
         [uscc("220102", 7000 + i), f"长春批量{i}号有限公司", "220102", "C36", "", "", "", 10 + i, "", ""]
         for i in range(30)
     ]
@@ -48,7 +48,10 @@ def test_a_big_upload_is_imported_by_the_worker_and_its_page_shows_the_result(
 
 def test_a_bad_big_file_fails_with_its_message_and_writes_nothing(world: World, settings: Any) -> None:
     settings.FUGONG_BACKGROUND_IMPORT_BYTES = 1
-    rows = [HEADER, [uscc("220102", 7100), "长春批量甲有限公司", "220102", "", "", "", "", "-3", "", ""]]
+    rows = [
+        ENTERPRISE_HEADER,
+        [uscc("220102", 7100), "长春批量甲有限公司", "220102", "", "", "", "", "-3", "", ""],
+    ]
     client = world.client("changchun")
     client.post("/enterprises/import/", {"file": upload(rows)})
     call_command("run_jobs", "--once", stdout=io.StringIO())

@@ -22,7 +22,7 @@ from fugong.notify.delivery import deliver_one
 from fugong.notify.models import Channel, Delivery, Notification, Topic
 from tests.conftest import World
 from tests.support import sheets
-from tests.test_report_import import HEADER, row
+from tests.support.sheets import REPORT_HEADER, report_row
 
 FIGURES = {
     "resumed": True,
@@ -163,7 +163,9 @@ def test_the_scheduled_rounds_reminder_is_done_when_the_report_arrives(
 
 def test_a_sheet_import_marks_the_reminders_of_its_enterprises_done(world: World, today_plan: Plan) -> None:
     click(world, today_plan, "nanguan")
-    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    data = sheets.xlsx(
+        ("调度表", [REPORT_HEADER, report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%")])
+    )
     result = check_import_reports(
         world.user("province"),
         data,

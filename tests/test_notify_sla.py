@@ -19,7 +19,7 @@ from fugong.notify.models import Channel, Delivery, Notification, Topic
 from fugong.problems.models import Category, Problem
 from fugong.problems.sla import run_sla_warnings
 from tests.conftest import World
-from tests.test_problems_clocks import at, commerce, dispatched, intake, move
+from tests.support.problems import at, department, dispatched, move, raised
 
 
 def warned(name: str) -> list[str]:
@@ -85,7 +85,7 @@ def test_a_paused_clock_is_not_warned(world: World) -> None:
 
 def test_an_order_waiting_for_dispatch_warns_the_dispatchers_only(world: World) -> None:
     Category.objects.filter(name="物流运输不畅").update(close_workdays=1)
-    intake(world, at(2020, 2, 17, 10))
+    raised(world, at(2020, 2, 17, 10))
     run_sla_warnings(at(2020, 2, 18, 11))
     assert len(warned("changchun")) == 1 and warned("handler") == []
 
@@ -95,7 +95,7 @@ def test_the_departments_robot_gets_the_warning_and_run_jobs_sends_it(world: Wor
         kind=Channel.Kind.WECOM,
         name="商务局群",
         url="http://127.0.0.1:9/send",
-        department=commerce(),
+        department=department(),
         topics=[Topic.SLA],
     )
     order(world)
@@ -127,14 +127,14 @@ def test_a_supporting_units_own_limit_warns_that_units_handlers(world: World) ->
     clerk = User.objects.create_user("transport_clerk", password="x-pass-2020")
     Membership.objects.create(user=clerk, role=Role.HANDLER, department=transport)
     Category.objects.filter(name="物流运输不畅").update(sign_workdays=3, close_workdays=5)
-    p = intake(world, at(2020, 2, 17, 10))
+    p = raised(world, at(2020, 2, 17, 10))
     move(
         world,
         "changchun",
         p,
         "dispatch",
         at(2020, 2, 17, 10),
-        department=commerce().pk,
+        department=department().pk,
         assists=[transport.pk],
         assist_days=1,
     )

@@ -10,7 +10,7 @@ from fugong.notify.models import Notification, Topic
 from fugong.problems.autoclose import close_unrated
 from fugong.problems.models import Event, Problem, Status
 from tests.conftest import World
-from tests.test_problems_clocks import at, handling, move
+from tests.support.problems import at, handling, move
 
 
 def answered(world: World) -> Problem:

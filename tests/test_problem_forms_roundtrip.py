@@ -16,7 +16,7 @@ from fugong.accounts.models import Department
 from fugong.problems.models import Problem, Status
 from tests.conftest import World
 from tests.support.forms import as_lists, submitted
-from tests.test_problems_pages import PDF, department, dispatched, raised
+from tests.support.problems import PDF, department, dispatched, raised
 
 
 def shown(page: bytes, form_id: str) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fugong.notify.models import Notification, Topic
 from tests.conftest import World
-from tests.test_problems_clocks import H, at, dispatched, handling, move
+from tests.support.problems import H, at, dispatched, handling, move
 
 
 def news(name: str) -> list[str]:

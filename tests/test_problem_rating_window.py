@@ -16,8 +16,7 @@ from fugong.core.errors import Conflict
 from fugong.problems.autoclose import close_unrated
 from fugong.problems.models import Problem, Status
 from tests.conftest import World
-from tests.test_problems_clocks import at, handling, move
-from tests.test_problems_pages import move_ids
+from tests.support.problems import at, handling, move, move_ids
 
 CLOSE = {"action": "close", "note": "企业逾期未评价"}
 

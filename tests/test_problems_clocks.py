@@ -13,54 +13,14 @@ from typing import Any
 import chinese_calendar
 import pytest
 
-from fugong.accounts.models import Department
 from fugong.core.calendar import add_working_time, working_time_between
 from fugong.core.models import CalendarOverride
 from fugong.problems import clocks
-from fugong.problems.actions import check_create_problem, do_transition
-from fugong.problems.models import Category, Event, Problem
+from fugong.problems.models import Category, Event
 from tests.conftest import World
-from tests.test_reports import SHANGHAI
+from tests.support.problems import H, at, dispatched, handling, move, raised
 
-H = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
-
-
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def intake(world: World, when: datetime.datetime, **overrides: Any) -> Problem:
-    raw = {
-        "category": "物流运输不畅",
-        "title": "原材料运不进来",
-        "description": "高速卡口不放行货车",
-        "confirm": ["duplicate"],  # several problems of one enterprise in some tests
-        **overrides,
-    }
-    return check_create_problem(world.user("reporter"), world.enterprise("nanguan"), raw, now=when)
-
-
-def move(
-    world: World, persona: str, problem: Problem, action: str, when: datetime.datetime, **params: Any
-) -> Problem:
-    return do_transition(world.user(persona), problem.pk, action, params, now=when)
-
-
-def commerce() -> Department:
-    return Department.objects.get(name="长春市商务局")
-
-
-def dispatched(world: World, received: datetime.datetime, sent: datetime.datetime, **raw: Any) -> Problem:
-    return move(
-        world, "changchun", intake(world, received, **raw), "dispatch", sent, department=commerce().pk
-    )
-
-
-def handling(world: World, received: datetime.datetime, **raw: Any) -> Problem:
-    """Received, dispatched half an hour later and signed an hour after receipt."""
-    p = dispatched(world, received, received + H / 2, **raw)
-    return move(world, "handler", p, "sign", received + H)
 
 
 def rest_2027_spring_festival() -> None:
@@ -187,7 +147,7 @@ def test_a_friday_afternoon_dispatch_must_be_signed_by_monday_afternoon(world: W
 
 
 def test_a_saturday_intake_starts_its_clock_on_monday(world: World) -> None:
-    p = intake(world, at(2020, 2, 22, 10))
+    p = raised(world, at(2020, 2, 22, 10))
     assert p.respond_due_at == at(2020, 2, 26, 0)  # the end of Tuesday
     assert p.due_at == at(2020, 2, 29, 0)  # the end of Friday
 
@@ -211,7 +171,7 @@ def test_an_urgent_problem_counts_plain_hours_through_the_weekend(world: World) 
 
 
 def test_an_urgent_problem_counts_plain_hours_through_the_spring_festival(world: World) -> None:
-    p = intake(world, at(2021, 2, 10, 20), urgency="urgent")
+    p = raised(world, at(2021, 2, 10, 20), urgency="urgent")
     assert p.due_at == at(2021, 2, 11, 20)
 
 
@@ -340,7 +300,7 @@ def test_an_extension_needs_a_sensible_number_of_working_days(world: World, days
     ],
 )
 def test_the_close_clocks_light(world: World, now: datetime.datetime, expected: str) -> None:
-    p = intake(world, MONDAY)
+    p = raised(world, MONDAY)
     assert clocks.light(p, now) == expected
 
 
@@ -373,7 +333,7 @@ def test_the_sign_clocks_light_over_a_weekend(world: World, now: datetime.dateti
 def test_an_urgent_clocks_light_counts_plain_hours(
     world: World, now: datetime.datetime, expected: str
 ) -> None:
-    p = intake(world, at(2020, 2, 21, 20), urgency="urgent")
+    p = raised(world, at(2020, 2, 21, 20), urgency="urgent")
     assert clocks.light(p, now) == expected
 
 

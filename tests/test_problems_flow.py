@@ -12,7 +12,7 @@ from fugong.core.errors import Conflict, NotFound, ValidationFailed
 from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.models import Event, Problem, Status
 from tests.conftest import World
-from tests.test_reports import SHANGHAI
+from tests.support.reports import SHANGHAI
 
 MONDAY = datetime.datetime(2020, 2, 17, 9, 0, tzinfo=SHANGHAI)
 

@@ -10,51 +10,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from fugong.accounts.models import Department
-from fugong.problems.actions import check_create_problem, do_transition
+from fugong.problems.actions import do_transition
 from fugong.problems.attachments import MAX_BYTES
 from fugong.problems.models import Attachment, Event, Problem, Source, Status
 from tests.conftest import World
+from tests.support.problems import PDF, department, dispatched, move_ids, raised
 
 P = ["province", "changchun", "jilin", "leader", "liaison", "reporter", "handler", "outsider", "admin"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def row(*statuses: int) -> dict[str, int]:
     return dict(zip(P, statuses, strict=True))
-
-
-def department() -> Department:
-    return Department.objects.get(name="长春市商务局")
-
-
-def raised(
-    world: World,
-    *,
-    persona: str = "reporter",
-    key: str = "nanguan",
-    now: datetime.datetime | None = None,
-    **raw: Any,
-) -> Problem:
-    values: dict[str, Any] = {
-        "category": "物流运输不畅",
-        "title": "原材料运不进来",
-        "description": "高速卡口不放行货车",
-    }
-    values.update(raw)
-    values.setdefault("confirm", ["duplicate"])
-    return check_create_problem(world.user(persona), world.enterprise(key), values, now=now)
-
-
-def dispatched(world: World, **raw: Any) -> Problem:
-    p = raised(world, **raw)
-    return do_transition(world.user("changchun"), p.pk, "dispatch", {"department": department().pk})
-
-
-def move_ids(html: str) -> set[str]:
-    """The move forms a page offers, by their ids (move-dispatch, move-sign, …)."""
-    return {part.split('"')[0] for part in html.split('id="move-')[1:]}
 
 
 #                                          province chgchun jilin leader liaison reporter handler outsider admin
@@ -299,7 +266,7 @@ def test_the_scorecard_page_shows_units_lists_categories_and_common_problems(wor
 def test_a_reports_problem_becomes_a_work_order_from_its_page(world: World, plan: Any) -> None:
     from fugong.dispatch.reports.submit import check_submit_report
     from fugong.problems.models import Problem as WorkOrder
-    from tests.test_reports import DAY, at, figures
+    from tests.support.reports import DAY, at, figures
 
     report = check_submit_report(
         world.user("reporter"),

@@ -19,7 +19,7 @@ from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.models import Problem
 from fugong.regions.models import Region
 from tests.conftest import World, uscc
-from tests.test_reports import SHANGHAI
+from tests.support.reports import SHANGHAI
 
 FEB = 2  # 2020-02-17 (Mon) … 02-21 (Fri) are working days; 02-15/16 and 02-22/23 a weekend
 

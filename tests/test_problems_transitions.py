@@ -21,7 +21,7 @@ from fugong.problems import clocks, flow
 from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.models import Assist, Event, Problem, Status
 from tests.conftest import World
-from tests.test_reports import SHANGHAI
+from tests.support.reports import SHANGHAI
 
 T0 = datetime.datetime(2020, 2, 17, 9, 0, tzinfo=SHANGHAI)  # a Monday
 STEP = datetime.timedelta(minutes=10)

@@ -15,7 +15,7 @@ from fugong.regions.models import Region
 from tests import report_corpus
 from tests.conftest import World
 from tests.report_corpus import CASES, DAY, Case, Setting
-from tests.test_reports import at, figures, submit
+from tests.support.reports import at, figures, submit
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 BY_NAME = {c.name: c for c in CASES}

@@ -16,8 +16,8 @@ from fugong.core.models import Job
 from fugong.dispatch.models import Plan, Report
 from tests.conftest import World
 from tests.support import sheets
-from tests.test_report_import import HEADER, row
-from tests.test_reports import DAY
+from tests.support.reports import DAY
+from tests.support.sheets import REPORT_HEADER, report_row
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def good_and_bad(world: World) -> bytes:
             "调度表",
             [
                 ["长春市外贸企业复工情况调度表"],
-                HEADER,
-                row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
-                row(world, "chaoyang", "是", 120, 20, 0, 30, "50%"),
+                REPORT_HEADER,
+                report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%"),
+                report_row(world, "chaoyang", "是", 120, 20, 0, 30, "50%"),
             ],
         )
     )
@@ -58,7 +58,9 @@ def upload(world: World, plan: Plan, data: bytes, persona: str = "changchun", **
 
 
 def test_a_small_sheet_is_imported_at_once_and_the_job_page_says_so(world: World, open_plan: Plan) -> None:
-    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    data = sheets.xlsx(
+        ("调度表", [REPORT_HEADER, report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%")])
+    )
     response, _ = upload(world, open_plan, data)
     page = response.content.decode()
     assert response.status_code == 200 and "导入完成" in page and "导入1行" in page
@@ -82,7 +84,9 @@ def test_rejected_rows_are_listed_and_the_result_sheet_marks_them(world: World, 
 
 def test_a_big_sheet_waits_for_the_worker_with_progress(world: World, open_plan: Plan, settings: Any) -> None:
     settings.FUGONG_BACKGROUND_IMPORT_BYTES = 100
-    data = sheets.xlsx(("调度表", [HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    data = sheets.xlsx(
+        ("调度表", [REPORT_HEADER, report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%")])
+    )
     response, client = upload(world, open_plan, data)
     assert "排队中" in response.content.decode() and Report.objects.count() == 0
     assert jobs.run_one()
@@ -129,7 +133,9 @@ def test_the_command_exits_1_and_writes_nothing_on_rejected_rows(
 
 def test_the_command_imports_a_good_sheet(world: World, open_plan: Plan, tmp_path: Path, capsys: Any) -> None:
     path = tmp_path / "长春.csv"
-    path.write_bytes(sheets.csv_bytes([HEADER, row(world, "nanguan", "是", 480, 300, 10, 280, "65%")]))
+    path.write_bytes(
+        sheets.csv_bytes([REPORT_HEADER, report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%")])
+    )
     call_command("import_reports", str(path), plan=open_plan.pk, date=DAY.isoformat())
     assert "导入完成" in capsys.readouterr().out
     assert Report.objects.get().revisions.get().channel == "cli"

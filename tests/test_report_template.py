@@ -16,13 +16,14 @@ from fugong.dispatch.sheets.columns import COLUMNS, META_SHEET, SheetMeta, heade
 from fugong.dispatch.sheets.template import write_template
 from fugong.regions.models import Region
 from tests.conftest import World
-from tests.test_figures import D, report
+from tests.support.reports import DAY
+from tests.support.scenarios import report
 
 NANGUAN, CHAOYANG = "长春南关汽车零部件有限公司", "长春朝阳食品有限公司"
 
 
 def download(client: Client, plan: Plan, **params: str) -> Any:
-    query = "&".join(f"{k}={v}" for k, v in {"plan": str(plan.pk), "date": str(D), **params}.items())
+    query = "&".join(f"{k}={v}" for k, v in {"plan": str(plan.pk), "date": str(DAY), **params}.items())
     return client.get(f"/dispatch/template.xlsx?{query}")
 
 
@@ -77,7 +78,7 @@ def test_the_sheet_names_its_unit_and_date_and_the_import_reads_its_plan_date_an
     assert sheets[0].rows[1][0] == "填报单位：长春市　填报日期：2020年02月17日"
     header = tables.locate_header(sheets[0].rows, header_aliases([]), required=("uscc",))
     assert header is not None and set(header.columns) == {c.field for c in COLUMNS}
-    assert read_meta(sheets) == SheetMeta(plan_id=plan.pk, date=D, region="220100")
+    assert read_meta(sheets) == SheetMeta(plan_id=plan.pk, date=DAY, region="220100")
 
 
 def test_the_plans_own_items_get_columns_the_import_recognises(world: World, plan: Plan) -> None:
@@ -126,9 +127,9 @@ def test_the_instructions_explain_and_the_metadata_sheet_is_very_hidden(world: W
 
 def test_the_headcount_comes_from_the_latest_report_on_or_before_the_day(world: World, plan: Plan) -> None:
     nanguan = world.enterprise("nanguan")
-    report(nanguan, D - datetime.timedelta(days=3), baseline_headcount=470)
-    report(nanguan, D - datetime.timedelta(days=1), baseline_headcount=500)
-    report(nanguan, D + datetime.timedelta(days=1), baseline_headcount=999)  # after the day
+    report(nanguan, DAY - datetime.timedelta(days=3), baseline_headcount=470)
+    report(nanguan, DAY - datetime.timedelta(days=1), baseline_headcount=500)
+    report(nanguan, DAY + datetime.timedelta(days=1), baseline_headcount=999)  # after the day
     report(world.enterprise("chaoyang"), datetime.date(2020, 1, 20), baseline_headcount=7)  # before the plan
     rows = {r["name"]: r for r in roster(download(world.client("changchun"), plan).getvalue())}
     assert rows[NANGUAN]["baseline_headcount"] == 500
@@ -138,12 +139,12 @@ def test_the_headcount_comes_from_the_latest_report_on_or_before_the_day(world: 
 def test_a_template_with_nobody_in_scope_still_has_its_header_and_says_why(world: World, plan: Plan) -> None:
     plan.selector = {"sectors": ["餐饮"]}
     buffer = io.BytesIO()
-    count = write_template(plan, D, Region.objects.get(code="220100"), world.user("changchun"), buffer)
+    count = write_template(plan, DAY, Region.objects.get(code="220100"), world.user("changchun"), buffer)
     assert count == 0
     sheets = tables.read_sheets(buffer.getvalue())
     assert roster(buffer.getvalue()) == []  # the note is not taken for an enterprise
     assert str(sheets[0].rows[3][0]).startswith("说明：长春市在2020年02月17日没有需要您填报的企业")
-    assert read_meta(sheets) == SheetMeta(plan_id=plan.pk, date=D, region="220100")
+    assert read_meta(sheets) == SheetMeta(plan_id=plan.pk, date=DAY, region="220100")
 
 
 def test_the_province_may_choose_a_city_but_a_city_may_not_choose_the_province(
@@ -165,18 +166,18 @@ def test_outsiders_and_readers_get_no_template(world: World, plan: Plan) -> None
 
 
 def test_the_board_links_to_the_template_for_its_plan_date_and_region(world: World, plan: Plan) -> None:
-    page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date={D}").content.decode()
-    assert f"/dispatch/template.xlsx?plan={plan.pk}&date={D}&region=220100" in page
+    page = world.client("changchun").get(f"/dispatch/board/?plan={plan.pk}&date={DAY}").content.decode()
+    assert f"/dispatch/template.xlsx?plan={plan.pk}&date={DAY}&region=220100" in page
 
 
 def template_for(world: World, plan: Plan) -> bytes:
     buffer = io.BytesIO()
-    write_template(plan, D, Region.objects.get(code="220100"), world.user("changchun"), buffer)
+    write_template(plan, DAY, Region.objects.get(code="220100"), world.user("changchun"), buffer)
     return buffer.getvalue()
 
 
 def test_rows_the_enterprise_reported_itself_are_marked_and_prefilled(world: World, plan: Plan) -> None:
-    from tests.test_self_reports import OWN, own_report
+    from tests.support.reports import OWN, own_report
 
     plan.lock_after_days = None
     plan.save()
@@ -205,15 +206,14 @@ def test_rows_the_enterprise_reported_itself_are_marked_and_prefilled(world: Wor
 def test_a_template_sent_back_unchanged_changes_nothing(world: World, plan: Plan) -> None:
     from fugong.dispatch.models import Report
     from fugong.dispatch.sheets.reading import check_import_reports
-    from tests.test_reports import at
-    from tests.test_self_reports import own_report
+    from tests.support.reports import at, own_report
 
     plan.lock_after_days = None
     plan.save()
     own_report(world)
     data = template_for(world, plan)
     result = check_import_reports(
-        world.user("changchun"), data, "模板.xlsx", plan=plan, day=D, now=at(D, 15)
+        world.user("changchun"), data, "模板.xlsx", plan=plan, day=DAY, now=at(DAY, 15)
     )
     assert [o.status for o in result.outcomes] == ["unchanged", "skipped"]
-    assert Report.objects.get(date=D).revision_count == 1
+    assert Report.objects.get(date=DAY).revision_count == 1

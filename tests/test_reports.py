@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,39 +19,7 @@ from fugong.dispatch.reports.submit import (
 )
 from fugong.regions.models import Region
 from tests.conftest import World
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-DAY = datetime.date(2020, 2, 17)  # a Monday, a working day
-
-
-def at(day: datetime.date, hh: int, mm: int = 0, ss: int = 0) -> datetime.datetime:
-    return datetime.datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=SHANGHAI)
-
-
-def figures(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "resumed": True,
-        "baseline_headcount": 480,
-        "reported_back": 300,
-        "isolated": 20,
-        "on_duty": 260,
-        "capacity_pct": 55,
-    }
-    return {**base, **overrides}
-
-
-def submit(
-    world: World,
-    who: str,
-    raw: dict[str, Any],
-    *,
-    day: datetime.date = DAY,
-    now: datetime.datetime | None = None,
-    **kw: Any,
-) -> Any:
-    return check_submit_report(
-        world.user(who), world.enterprise("nanguan"), day, raw, channel="web", now=now or at(day, 10), **kw
-    )
+from tests.support.reports import DAY, at, figures, submit
 
 
 def test_a_first_report_is_created_with_one_revision(world: World, plan: Any) -> None:
@@ -127,12 +94,16 @@ def test_a_jump_confirmed_once_is_not_asked_again_while_its_value_stays(world: W
     for offset, on_duty in enumerate([250, 255, 260, 258]):
         day = DAY - datetime.timedelta(days=4 - offset)
         submit(world, "reporter", figures(on_duty=on_duty), day=day, now=at(day, 9))
-    first = submit(world, "reporter", figures(on_duty=30, capacity_pct=5), confirm=["jump_on_duty", "jump_capacity_pct"])
+    first = submit(
+        world, "reporter", figures(on_duty=30, capacity_pct=5), confirm=["jump_on_duty", "jump_capacity_pct"]
+    )
     # a later edit of the day keeps 实际到岗 30: only the changed figure's jump is asked again
     with pytest.raises(ConfirmationRequired) as caught:
         submit(world, "reporter", figures(on_duty=30, capacity_pct=90), base_revision=1)
     assert [w["code"] for w in caught.value.details["warnings"]] == ["jump_capacity_pct"]
-    again = submit(world, "reporter", figures(on_duty=30, capacity_pct=5, problems="补充说明"), base_revision=1)
+    again = submit(
+        world, "reporter", figures(on_duty=30, capacity_pct=5, problems="补充说明"), base_revision=1
+    )
     assert again.report.pk == first.report.pk and again.report.problems == "补充说明"
     assert sorted(again.revision.confirmed) == ["jump_capacity_pct", "jump_on_duty"]  # kept in the history
     with pytest.raises(ConfirmationRequired, match="实际到岗由上次的258人变为31人"):  # a new value: asked

@@ -15,7 +15,7 @@ from fugong.dispatch.reports.baselines import check_accept_baseline
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.regions.models import Region
 from tests.conftest import ENTERPRISES, World
-from tests.test_reports import SHANGHAI
+from tests.support.reports import SHANGHAI
 
 START = datetime.date(2020, 2, 10)
 DAYS = [START + datetime.timedelta(days=i) for i in range(6)]

@@ -22,32 +22,10 @@ from fugong.dispatch.reports.submit import ConfirmationRequired, check_submit_re
 from fugong.dispatch.sheets.reading import check_import_reports
 from tests.conftest import PASSWORD, World
 from tests.support import sheets
-from tests.test_reports import DAY, at
+from tests.support.reports import DAY, OWN, at, own_report
 
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "是否复工",
-    "在册员工",
-    "报到人数",
-    "报到后隔离",
-    "实际上岗",
-    "产能恢复比例",
-    "防疫措施",
-    "问题类别",
-    "突出问题",
-]
-OWN = {
-    "resumed": True,
-    "baseline_headcount": 480,
-    "reported_back": 300,
-    "isolated": 10,
-    "on_duty": 70,
-    "capacity_pct": 55,
-    "measures": ["temperature", "disinfection"],
-    "problem_tags": ["logistics"],
-    "problems": "物流受阻，原料运不进来",
-}
+# the county's sheet with the columns only an enterprise fills
+HEADER = [*sheets.REPORT_HEADER, "防疫措施", "问题类别", "突出问题"]
 
 
 @pytest.fixture
@@ -58,27 +36,14 @@ def open_plan(plan: Plan) -> Plan:
     return plan
 
 
-def own_report(world: World, **changes: Any) -> Report:
-    """nanguan's reporter files the day's report at 11:47."""
-    check_submit_report(
-        world.user("reporter"),
-        world.enterprise("nanguan"),
-        DAY,
-        {**OWN, **changes},
-        channel="web",
-        now=at(DAY, 11, 47),
-    )
-    return Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY)
-
-
-def sheet_row(world: World, *values: Any) -> list[Any]:
-    e = world.enterprise("nanguan")
-    return [e.uscc, e.name, *values]
-
-
 def county_sheet(world: World) -> bytes:
     """The county's figures for nanguan (实际上岗 73), its 措施/类别/问题 columns left blank."""
-    return sheets.xlsx(("调度表", [HEADER, sheet_row(world, "是", 480, 300, 10, 73, 55, None, None, None)]))
+    return sheets.xlsx(
+        (
+            "调度表",
+            [HEADER, sheets.report_row(world, "nanguan", "是", 480, 300, 10, 73, 55, None, None, None)],
+        )
+    )
 
 
 def run(world: World, data: bytes, persona: str = "changchun", **options: Any) -> Any:
@@ -123,8 +88,23 @@ def test_an_import_overwrites_only_the_enterprises_named(world: World, open_plan
     assert named.outcomes[0].status == "imported" and Report.objects.get(date=DAY).on_duty == 73
 
 
-def test_blank_cells_never_clear_a_stored_value_of_a_third_partys_report(world: World, open_plan: Plan) -> None:
-    run(world, sheets.xlsx(("调度表", [HEADER, sheet_row(world, "是", 480, 300, 10, 70, 55, "测温", "物流运输不畅", "缺工")])))
+def test_blank_cells_never_clear_a_stored_value_of_a_third_partys_report(
+    world: World, open_plan: Plan
+) -> None:
+    run(
+        world,
+        sheets.xlsx(
+            (
+                "调度表",
+                [
+                    HEADER,
+                    sheets.report_row(
+                        world, "nanguan", "是", 480, 300, 10, 70, 55, "测温", "物流运输不畅", "缺工"
+                    ),
+                ],
+            )
+        ),
+    )
     again = run(world, county_sheet(world))  # nobody's own report: no choice needed, still no clearing
     assert again.outcomes[0].status == "imported"
     report = Report.objects.get(date=DAY)
@@ -138,7 +118,12 @@ def test_blank_cells_never_clear_a_stored_value_of_a_third_partys_report(world: 
 
 def test_an_unchanged_row_over_an_own_report_is_simply_unchanged(world: World, open_plan: Plan) -> None:
     own_report(world)
-    same = sheets.xlsx(("调度表", [HEADER, sheet_row(world, "是", 480, 300, 10, 70, 55, None, None, None)]))
+    same = sheets.xlsx(
+        (
+            "调度表",
+            [HEADER, sheets.report_row(world, "nanguan", "是", 480, 300, 10, 70, 55, None, None, None)],
+        )
+    )
     assert run(world, same).outcomes[0].status == "unchanged"
 
 
@@ -181,7 +166,12 @@ def test_the_job_page_lists_the_rows_left_alone_and_offers_to_overwrite_them(
     assert "导入1行" in ticked.content.decode()
     report = Report.objects.get(date=DAY)
     assert report.on_duty == 73 and report.measures == ["temperature", "disinfection"]
-    assert world.client("jilin").post("/dispatch/import/", {"rerun": first.pk, "overwrite": nanguan.uscc}).status_code == 404
+    assert (
+        world.client("jilin")
+        .post("/dispatch/import/", {"rerun": first.pk, "overwrite": nanguan.uscc})
+        .status_code
+        == 404
+    )
 
 
 def test_the_command_keeps_own_reports_unless_told_to_overwrite(
@@ -194,7 +184,9 @@ def test_the_command_keeps_own_reports_unless_told_to_overwrite(
     out = capsys.readouterr().out
     assert "企业已于 11:47 自行报送，未覆盖" in out and "--overwrite-self-reports" in out
     assert Report.objects.get(date=DAY).on_duty == 70
-    call_command("import_reports", str(path), "--overwrite-self-reports", plan=open_plan.pk, date=DAY.isoformat())
+    call_command(
+        "import_reports", str(path), "--overwrite-self-reports", plan=open_plan.pk, date=DAY.isoformat()
+    )
     assert "导入1行" in capsys.readouterr().out
     assert Report.objects.get(date=DAY).on_duty == 73
 
@@ -227,7 +219,11 @@ def test_the_on_behalf_form_shows_the_enterprises_own_values_before_overwriting(
     url = f"/dispatch/e/{nanguan.uscc}/report/"
     response = client.post(url, form_post({**OWN, "on_duty": 73}))
     page = response.content.decode()
-    assert "企业已于 11:47 自行报送当日情况" in page and "实际到岗 70" in page and "防疫措施落实 测温、消毒" in page
+    assert (
+        "企业已于 11:47 自行报送当日情况" in page
+        and "实际到岗 70" in page
+        and "防疫措施落实 测温、消毒" in page
+    )
     assert "实际到岗 70 → 73" in page and 'value="overwrite_self_report"' in page
     assert Report.objects.get(date=DAY).on_duty == 70
     client.post(url, form_post({**OWN, "on_duty": 73}, ["overwrite_self_report"]))
@@ -333,11 +329,17 @@ def test_a_big_sheet_run_by_the_worker_keeps_own_reports_and_its_overwrite_run_t
     client = world.client("changchun")
     client.post(
         "/dispatch/import/",
-        {"plan": open_plan.pk, "date": DAY.isoformat(), "file": SimpleUploadedFile("长春.xlsx", county_sheet(world))},
+        {
+            "plan": open_plan.pk,
+            "date": DAY.isoformat(),
+            "file": SimpleUploadedFile("长春.xlsx", county_sheet(world)),
+        },
     )
     assert jobs.run_one()
     first = Job.objects.get()
-    assert first.result["kept"] == [{"uscc": world.enterprise("nanguan").uscc, "name": world.enterprise("nanguan").name}]
+    assert first.result["kept"] == [
+        {"uscc": world.enterprise("nanguan").uscc, "name": world.enterprise("nanguan").name}
+    ]
     assert "企业已于 11:47 自行报送，未覆盖" in first.result["rows"][0]["message"]
     assert Report.objects.get(date=DAY).on_duty == 70
     client.post("/dispatch/import/", {"rerun": first.pk, "overwrite": world.enterprise("nanguan").uscc})

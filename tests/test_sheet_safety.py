@@ -29,9 +29,9 @@ from fugong.enterprises.models import Enterprise
 from fugong.leaders import export
 from fugong.regions.models import Region
 from tests.conftest import World
-from tests.test_figures import D, scenario
-from tests.test_report_import import HEADER, row
-from tests.test_reports import DAY, at
+from tests.support.reports import DAY, at
+from tests.support.scenarios import scenario
+from tests.support.sheets import REPORT_HEADER, report_row
 
 NASTY = [
     '=HYPERLINK("http://x","y")',
@@ -86,7 +86,7 @@ def nasty(world: World, plan: Plan) -> Plan:
     scenario(world)
     nanguan = world.enterprise("nanguan")  # found by its name: before the name changes
     Enterprise.objects.filter(pk=nanguan.pk).update(name=HYPERLINK)
-    Report.objects.filter(enterprise=nanguan, date=D).update(
+    Report.objects.filter(enterprise=nanguan, date=DAY).update(
         measures=[CMD], problem_tags=[], problems=PLUS, suggestions=MINUS, extra={"orders": AT}
     )
     plan.title = AT
@@ -99,7 +99,7 @@ def test_the_official_sheet_by_enterprise_writes_names_and_answers_as_text(
     world: World, nasty: Plan, tmp_path: Path
 ) -> None:
     path = tmp_path / "e.xlsx"
-    export.by_enterprise(path, nasty, D, Region.objects.get(code="220000"), world.user("province"))
+    export.by_enterprise(path, nasty, DAY, Region.objects.get(code="220000"), world.user("province"))
     data = path.read_bytes()
     assert_safe(data, HYPERLINK, CMD, PLUS, MINUS)
     rows = grid(data)
@@ -113,7 +113,7 @@ def test_the_official_sheet_by_region_writes_the_plan_title_as_text(
     world: World, nasty: Plan, tmp_path: Path
 ) -> None:
     path = tmp_path / "r.xlsx"
-    export.by_region(path, nasty, D, Region.objects.get(code="220000"), world.user("province"))
+    export.by_region(path, nasty, DAY, Region.objects.get(code="220000"), world.user("province"))
     data = path.read_bytes()
     assert formulas(data) == []
     rows = grid(data)
@@ -124,7 +124,7 @@ def test_the_official_sheet_by_region_writes_the_plan_title_as_text(
 def test_the_background_export_job_writes_text_as_text(world: World, nasty: Plan, settings: Any) -> None:
     settings.FUGONG_BACKGROUND_EXPORT_ROWS = 1
     client = world.client("changchun")
-    response = client.get(f"/dispatch/export.xlsx?plan={nasty.pk}&date={D}")
+    response = client.get(f"/dispatch/export.xlsx?plan={nasty.pk}&date={DAY}")
     assert response.status_code == 302
     call_command("run_jobs", "--once", stdout=io.StringIO())
     job = Job.objects.get(kind="dispatch_export")
@@ -136,7 +136,9 @@ def test_the_fill_in_template_writes_names_titles_and_the_plans_items_as_text(
     world: World, nasty: Plan, tmp_path: Path
 ) -> None:
     path = tmp_path / "t.xlsx"
-    count = report_template.write_template(nasty, D, Region.objects.get(code="220100"), world.user("changchun"), path)
+    count = report_template.write_template(
+        nasty, DAY, Region.objects.get(code="220100"), world.user("changchun"), path
+    )
     data = path.read_bytes()
     assert count == 2
     assert_safe(data, HYPERLINK, TAB)
@@ -151,12 +153,12 @@ def test_the_fill_in_template_writes_names_titles_and_the_plans_items_as_text(
 def test_the_import_result_sheet_writes_the_uploaded_cells_as_text(world: World, plan: Plan) -> None:
     plan.lock_after_days = None
     plan.save()
-    header = [*HEADER, "突出问题", "政策建议"]
+    header = [*REPORT_HEADER, "突出问题", "政策建议"]
     upload = sheets_csv(
         [
             header,
-            [*row(world, "nanguan", "是", 480, 300, 10, 280, "65%"), PLUS, MINUS],
-            [*row(world, "chaoyang", "是", 120, 20, 0, 30, "50%"), CMD, AT],  # 30 > 20: refused
+            [*report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%"), PLUS, MINUS],
+            [*report_row(world, "chaoyang", "是", 120, 20, 0, 30, "50%"), CMD, AT],  # 30 > 20: refused
         ]
     )
     # a CSV holds the text as typed; a clerk's Excel would hold the formula itself
@@ -174,7 +176,10 @@ def test_a_written_template_imports_its_guarded_text_as_typed(world: World, plan
     plan.lock_after_days = None
     plan.save()
     upload = sheets_csv(
-        [[*HEADER, "突出问题"], [*row(world, "nanguan", "是", 480, 300, 10, 280, "65%"), f"'{PLUS}"]]
+        [
+            [*REPORT_HEADER, "突出问题"],
+            [*report_row(world, "nanguan", "是", 480, 300, 10, 280, "65%"), f"'{PLUS}"],
+        ]
     )
     check_import_reports(world.user("province"), upload, "调度表.csv", plan=plan, day=DAY, now=at(DAY, 15))
     assert Report.objects.get(enterprise=world.enterprise("nanguan"), date=DAY).problems == PLUS

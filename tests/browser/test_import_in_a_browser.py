@@ -10,7 +10,7 @@ from django.conf import settings
 from fugong.dispatch.models import Report
 from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
 from tests.support import sheets
-from tests.test_report_import import HEADER
+from tests.support.sheets import REPORT_HEADER
 
 
 def upload(page: Any, data: bytes) -> None:
@@ -33,14 +33,14 @@ def test_a_sheet_uploaded_in_the_browser_is_imported_and_a_bad_row_is_shown(
     assert page.locator("a", has_text="填报模板").count() == 1
     e = scene["enterprise"]
 
-    upload(page, sheets.xlsx(("调度表", [HEADER, [e.uscc, e.name, "是", 480, 300, 10, 250, "60%"]])))
+    upload(page, sheets.xlsx(("调度表", [REPORT_HEADER, [e.uscc, e.name, "是", 480, 300, 10, 250, "60%"]])))
     assert "导入完成" in page.locator("#job-summary").inner_text()
     assert page.locator("#result-file").count() == 1  # the sheet back, with a result column
     assert Report.objects.get(enterprise=e).on_duty == 250
     page.screenshot(path=str(Path(settings.VAR_DIR) / "import-done.png"), full_page=True)
 
     page.goto(f"{live_server.url}/dispatch/import/?plan={scene['plan'].pk}")
-    upload(page, sheets.xlsx(("调度表", [HEADER, [e.uscc, e.name, "是", 480, 300, 10, 400, "60%"]])))
+    upload(page, sheets.xlsx(("调度表", [REPORT_HEADER, [e.uscc, e.name, "是", 480, 300, 10, 400, "60%"]])))
     assert "未写入任何数据" in page.locator("#job-status").inner_text()
     assert "实际到岗人数(400)大于报到人数(300)" in page.locator("#job-rows").inner_text()
     assert Report.objects.get(enterprise=e).on_duty == 250  # nothing written

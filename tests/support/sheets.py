@@ -1,4 +1,5 @@
-"""Builders of real spreadsheet files (xlsx via XlsxWriter, xls via xlwt, csv) for import tests."""
+"""Builders of real spreadsheet files (xlsx via XlsxWriter, xls via xlwt, csv) for import tests,
+and the header and rows of the two sheets a clerk uploads: the dispatch sheet and the registry."""
 
 from __future__ import annotations
 
@@ -11,7 +12,77 @@ from typing import Any
 import xlsxwriter
 import xlwt
 
+from tests.conftest import World, uscc
+
 Rows = Sequence[Sequence[Any]]
+
+# The dispatch sheet's figure columns, as a county fills them (no 复工日期, no problem columns)
+REPORT_HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "是否复工",
+    "在册员工",
+    "报到人数",
+    "报到后隔离",
+    "实际上岗",
+    "产能恢复比例",
+]
+ENTERPRISE_HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "所属区划",
+    "行业代码",
+    "行业标签",
+    "规模以上",
+    "重点企业层级",
+    "在册员工",
+    "联系电话",
+    "启用日期",
+]
+LISTED = (uscc("220102", 9001), uscc("220104", 9002))  # the two enterprises of enterprise_rows()
+
+
+def report_row(world: World, key: str, *values: Any) -> list[Any]:
+    """A dispatch-sheet row of the enterprise `key`: its USCC and name, then `values`."""
+    e = world.enterprise(key)
+    return [e.uscc, e.name, *values]
+
+
+def enterprise_rows() -> list[list[Any]]:
+    """A registry sheet as a city sends it: title rows, the header, two enterprises written the
+    ways clerks write them, a blank row and a 合计 row."""
+    a, b = LISTED
+    return [
+        ["2020年企业复工调度名单"],
+        ["填报单位：长春市商务局", None, None, "日期：2020-02-17"],
+        ENTERPRISE_HEADER,
+        [
+            a,
+            "长春甲汽车配件有限公司",
+            "220102",
+            "C36",
+            "外贸、规上工业",
+            "是",
+            "省级",
+            480,
+            "0431-8888",
+            "2020-01-01",
+        ],
+        [
+            b,
+            "长春乙食品有限公司",
+            "长春市朝阳区",
+            "13",
+            "民生保供",
+            "否",
+            "",
+            "1,200",
+            13900000000,
+            "2020年2月1日",
+        ],
+        [None, None, None, None, None, None, None, None, None, None],
+        ["合计", None, None, None, None, None, None, 1680],
+    ]
 
 
 def xlsx(*sheets: tuple[str, Any]) -> bytes:
