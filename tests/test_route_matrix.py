@@ -12,6 +12,10 @@ A method a route does not serve may answer 405 first: that says nothing about an
 object named in the query, form or body (not the path) may instead get the very answer a
 nonexistent one gets (the figures pages fall back to the user's defaults and say so).
 All failures are listed at once, as (route, persona, side, status, rule).
+
+The same run checks each answer against tests/support/route_expectations.txt, the table of what
+every persona gets on every route (tests/support/route_table.py): the rules above say why, the
+table says what, so that a change of access that the rules would follow shows up as its diff.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from django.test import Client
 
 from fugong.core.access import Action
 from tests.conftest import PERSONAS, World
+from tests.support import route_table
 from tests.support import routes as registry
 from tests.support.routes import PATH_KINDS, ROUTES, Entry, Route, project_routes
 from tests.support.world import Ghost, Side, allows_anywhere, build_sides, sees
 
 PERSONA_NAMES: list[str | None] = [*PERSONAS, None]  # None: anonymous
+COLUMNS = [n or "anonymous" for n in PERSONA_NAMES]
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
@@ -83,6 +89,49 @@ def test_a_route_added_without_a_row_is_reported_by_name(settings: Any) -> None:
     routes = project_routes()
     assert registry.unregistered(routes) == ["throwaway/<int:plan_id>/"]
     assert registry.stale(routes) == []
+    _, rows = route_table.read()
+    assert sorted(set(table_shapes(routes)) - set(rows)) == ["GET /throwaway/<int:plan_id>/"]
+
+
+def asked(route: Route, entry: Entry) -> bool:
+    """Whether the matrix asks this route (the admin: below; a page that only reads answers a
+    POST like a GET, so it is asked by GET alone)."""
+    return not (route.is_admin or (not route.is_api and route.method == "POST" and not entry.writes))
+
+
+def row_key(route: Route) -> str:
+    return f"{route.method} /{route.pattern}"
+
+
+def variants(route: Route, entry: Entry) -> tuple[bool, bool]:
+    """Whether the matrix asks the route without objects, and with each side's objects."""
+    needs_side = bool(route.params) or bool(entry.body_kinds) or bool(entry.data and route.method == "POST")
+    return not needs_side, needs_side or bool(entry.query or entry.filters or entry.body_kinds)
+
+
+def table_shapes(routes: list[Route]) -> dict[str, str]:
+    """The rows the expectations table must have, each with the shape of its cells."""
+    shapes = {}
+    for route in routes:
+        entry = ROUTES.get(route.key, Entry())
+        if asked(route, entry):
+            shapes[row_key(route)] = route_table.shape(*variants(route, entry))
+    return shapes
+
+
+def test_the_expectations_table_has_a_row_for_every_route_and_a_cell_for_every_persona() -> None:
+    columns, rows = route_table.read()
+    shapes = table_shapes(project_routes())
+    assert columns == COLUMNS, f"the columns of {route_table.TABLE.name} must be the personas"
+    missing, gone = sorted(set(shapes) - set(rows)), sorted(set(rows) - set(shapes))
+    assert (missing, gone) == ([], []), f"{route_table.TABLE.name}: routes without a row, rows without a route"
+    misshapen = [
+        f"({key}, {persona}): {cells.get(persona)!r}, expected the shape {shapes[key]!r}"
+        for key, cells in rows.items()
+        for persona in columns
+        if key in shapes and route_table.shape_of(cells.get(persona, "")) != shapes[key]
+    ]
+    assert misshapen == [], "cells that do not say the calls the matrix makes:\n" + "\n".join(misshapen)
 
 
 @dataclass(frozen=True)
@@ -146,10 +195,10 @@ def make_call(route: Route, entry: Entry, side: Side | None, values: Side | Ghos
 
 def calls(route: Route, entry: Entry, sides: list[Side]) -> Iterator[Call]:
     """The route without objects (where it can go without), then once with each side's objects."""
-    needs_side = bool(route.params) or bool(entry.body_kinds) or bool(entry.data and route.method == "POST")
-    if not needs_side:
+    without_objects, with_sides = variants(route, entry)
+    if without_objects:
         yield make_call(route, entry, None, None)
-    if needs_side or entry.query or entry.filters or entry.body_kinds:
+    if with_sides:
         for side in sides:
             yield make_call(route, entry, side, side)
 
@@ -260,8 +309,11 @@ def test_every_route_answers_the_persona_within_its_scope(world: World, settings
     # the login routes are asked with wrong credentials, which hash a dummy password each time
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     sides = build_sides(world)
+    assert tuple(s.label for s in sides) == route_table.SIDES
     oracle = Oracle()
     user = world.user(name) if name else None
+    login_url = resolve_url(django_settings.LOGIN_URL)
+    column: dict[str, str] = {}  # this persona's cells of the expectations table
     client = client_of(world, name)
     ghosts: dict[str, int] = {}
 
@@ -273,22 +325,32 @@ def test_every_route_answers_the_persona_within_its_scope(world: World, settings
         return ghosts[key]
 
     failures: list[str] = []
-    for route in project_routes():
+    routes = project_routes()
+    for route in routes:
         entry = ROUTES.get(route.key, Entry())  # unlisted: checked by default, and failed above
-        if route.is_admin or (not route.is_api and route.method == "POST" and not entry.writes):
-            continue  # the admin: below; a page that only reads answers a POST like a GET
+        if not asked(route, entry):
+            continue
+        answers: dict[str, str] = {}
         for call in calls(route, entry, sides):
             c = client_of(world, name) if entry.fresh_client else client
             response = send(c, call)
             status = response.status_code
             where = f"{route.method} {call.path}{'?' + urlencode(call.query) if call.query else ''}"
-            side = call.side.label if call.side else "-"
+            side = call.side.label if call.side else route_table.NONE
+            answers[side] = route_table.answer(status, response.get("Location"), login_url)
             wrong = verdict(call, user, status, response, oracle, lambda c=c, call=call: ghost_status(c, call))
             if wrong:
                 failures.append(f"({where}, {name or 'anonymous'}, {side}, {status}): {wrong}{what_failed(response)}")
             shown = leaks(call, user, readable(response), sides, oracle) if user is not None else []
             if shown:
                 failures.append(f"({where}, {name}, {side}, {status}): shows {'、'.join(shown)}")
+        column[row_key(route)] = route_table.cell(answers)
+    persona = name or "anonymous"
+    if route_table.WRITE:
+        route_table.write_column(persona, column, table_shapes(routes), COLUMNS)
+    else:
+        _, rows = route_table.read()
+        failures += route_table.differences(persona, column, rows)
     assert not failures, f"{len(failures)} failing (route, persona, side, status):\n" + "\n".join(failures)
 
 
@@ -352,5 +414,7 @@ def test_the_admin_site_serves_its_staff_every_page_without_a_server_error(world
             continue
         response = client.get(url)
         if response.status_code >= 500:
-            failures.append(f"(GET {url}, staff, {response.status_code}): server error{what_failed(response)}")
+            failures.append(
+                f"(GET {url}, staff, {response.status_code}): server error{what_failed(response)}"
+            )
     assert not failures, f"{len(failures)} failing (route, status):\n" + "\n".join(failures)

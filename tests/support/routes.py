@@ -136,7 +136,13 @@ def _problem_body(v: Any) -> dict[str, Any]:
 
 
 def _plan_body(v: Any) -> dict[str, Any]:
-    return {"title": "矩阵测试任务", "owner_region": v.value("region"), "start_date": "2020-02-01"}
+    # no lock (as the world's plans): a locked 2020 would refuse the later report writes with a 409
+    return {
+        "title": "矩阵测试任务",
+        "owner_region": v.value("region"),
+        "start_date": "2020-02-01",
+        "lock_after_days": None,
+    }
 
 
 def _new_enterprise_body(v: Any) -> dict[str, Any]:
@@ -220,7 +226,8 @@ ROUTES: dict[str, Entry] = {
     "GET api/v1/plans/<plan_id>": Entry(),
     "GET api/v1/plans/<plan_id>/completeness": Entry(query={"region": "region"}, extra_query=ON_DAY),
     "POST api/v1/reports": Entry(body=_report_body, body_kinds=("enterprise",), action=(Action.REPORT,)),
-    "GET api/v1/reports": Entry(filters={"enterprise": "enterprise", "plan": "plan"}),
+    # a plan filter needs its date (else a 400 that would check nothing)
+    "GET api/v1/reports": Entry(filters={"enterprise": "enterprise", "plan": "plan"}, extra_query=ON_DAY),
     "GET api/v1/reports/<report_id>": Entry(),
     "GET api/v1/stats/resumption": FIGURES,
     "GET api/v1/notifications": Entry(own=True),
