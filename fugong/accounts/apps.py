@@ -8,5 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.accounts import signals
+        from fugong.accounts.models import active_memberships
+        from fugong.core.access import register_membership_source
 
         signals.connect()  # account changes and sign-ins into the audit trail
+        register_membership_source(active_memberships)  # core.access imports no app

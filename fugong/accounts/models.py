@@ -8,7 +8,7 @@ from typing import cast
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from fugong.core.access import RestrictedQuerySet, Role, Scope
@@ -102,6 +102,11 @@ class Membership(models.Model):
         labels = {"enterprise": "企业", "department": "部门", "region": "区划"}
         if needs and getattr(self, f"{needs}_id") is None:
             raise ValidationError(f"“{self.get_role_display()}”角色必须指定{labels[needs]}")
+
+
+def active_memberships(user: User) -> QuerySet[Membership]:
+    """What a user's scope is computed from (core.access is handed this in AccountsConfig.ready)."""
+    return Membership.objects.filter(user=user, active=True).select_related("region", "department")
 
 
 def hash_token(raw: str) -> str:

@@ -9,6 +9,7 @@ own `scope_q`. Pages, API endpoints, exports and jobs all go through it; `access
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -18,9 +19,7 @@ from django.db.models import Q
 from fugong.core.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from fugong.accounts.models import User
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
 
 
 class Role(models.TextChoices):
@@ -94,8 +93,21 @@ class Scope:
 
 NOTHING = Scope()
 
+# Where a user's active memberships come from. Core imports no app: accounts defines Membership
+# and imports this module (for RestrictedQuerySet, Role, Scope), so it hands its query over in
+# AccountsConfig.ready() rather than being imported from here, which would close a circle.
+MembershipSource = Callable[[Any], Iterable[Any]]
+_membership_source: MembershipSource | None = None
 
-def scope_for(user: User | AnonymousUser | None) -> Scope:
+
+def register_membership_source(source: MembershipSource) -> None:
+    """Called once by the accounts app: `source(user)` yields the user's active memberships, each
+    with role, region/department/enterprise (and their ids), department.region."""
+    global _membership_source
+    _membership_source = source
+
+
+def scope_for(user: AbstractUser | AnonymousUser | None) -> Scope:
     """The user's scope, computed from memberships once per user object (i.e. per request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
@@ -205,9 +217,9 @@ def forget_scope(user: Any) -> None:
         del user._fugong_scope
 
 
-def _compute_scope(user: User) -> Scope:
-    from fugong.accounts.models import Membership
-
+def _compute_scope(user: AbstractUser) -> Scope:
+    if _membership_source is None:  # fail loudly rather than let everyone see nothing or more
+        raise RuntimeError("fugong.accounts 未注册角色授权来源（register_membership_source）")
     if user.is_superuser:
         return Scope(everything=True, user_id=user.pk)
     paths: dict[str, set[str]] = {}
@@ -216,8 +228,7 @@ def _compute_scope(user: User) -> Scope:
     own: set[int] = set()
     handler_paths: set[str] = set()
     other_paths: set[str] = set()
-    memberships = Membership.objects.filter(user=user, active=True).select_related("region", "department")
-    for m in memberships:
+    for m in _membership_source(user):
         actions = ROLE_ACTIONS[m.role]
         if m.role == Role.ADMIN and not (m.region_id or m.department_id or m.enterprise_id):
             return Scope(everything=True, user_id=user.pk)
