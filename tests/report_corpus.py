@@ -27,8 +27,8 @@ import xlwt
 from fugong.dispatch.sheets.columns import META_SHEET, meta_rows
 from tests.conftest import ENTERPRISES, uscc
 from tests.support import sheets
+from tests.support.reports import DAY  # a Monday within the plan
 
-DAY = datetime.date(2020, 2, 17)  # as in tests/test_reports.py: a Monday within the plan
 TITLE = "全省外贸企业开复工情况日调度表"
 HEADER = [
     "统一社会信用代码",

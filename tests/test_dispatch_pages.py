@@ -12,13 +12,7 @@ from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.notify.models import Notification
 from tests.conftest import World
-
-P = ["province", "changchun", "jilin", "leader", "liaison", "reporter", "handler", "outsider", "admin"]
-
-
-def row(*statuses: int) -> dict[str, int]:
-    return dict(zip(P, statuses, strict=True))
-
+from tests.support.personas import P, row
 
 #                                  province chgchun jilin leader liaison reporter handler outsider admin
 PAGES = {

@@ -12,14 +12,7 @@ import json
 import pytest
 
 from tests.conftest import World, uscc
-
-P = ["province", "changchun", "jilin", "leader", "liaison", "reporter", "handler", "outsider", "admin"]
-
-
-def row(*statuses: int) -> dict[str, int]:
-    assert len(statuses) == len(P)
-    return dict(zip(P, statuses, strict=True))
-
+from tests.support.personas import P, row
 
 #                         province chgchun jilin leader liaison reporter handler outsider admin
 PAGES = {

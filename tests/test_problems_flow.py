@@ -12,6 +12,7 @@ from fugong.core.errors import Conflict, NotFound, ValidationFailed
 from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.models import Event, Problem, Status
 from tests.conftest import World
+from tests.support.problems import department
 from tests.support.reports import SHANGHAI
 
 MONDAY = datetime.datetime(2020, 2, 17, 9, 0, tzinfo=SHANGHAI)
@@ -31,10 +32,6 @@ def move(
     world: World, persona: str, problem: Problem, action: str, at: datetime.datetime, **params: Any
 ) -> Problem:
     return do_transition(world.user(persona), problem.pk, action, params, now=at)
-
-
-def department() -> Department:
-    return Department.objects.get(name="长春市商务局")
 
 
 def test_the_happy_path_ends_closed_with_every_move_recorded(world: World) -> None:

@@ -14,14 +14,10 @@ from fugong.problems.actions import do_transition
 from fugong.problems.attachments import MAX_BYTES
 from fugong.problems.models import Attachment, Event, Problem, Source, Status
 from tests.conftest import World
+from tests.support.personas import P, row
 from tests.support.problems import PDF, department, dispatched, move_ids, raised
 
-P = ["province", "changchun", "jilin", "leader", "liaison", "reporter", "handler", "outsider", "admin"]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def row(*statuses: int) -> dict[str, int]:
-    return dict(zip(P, statuses, strict=True))
 
 
 #                                          province chgchun jilin leader liaison reporter handler outsider admin

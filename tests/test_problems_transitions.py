@@ -21,15 +21,12 @@ from fugong.problems import clocks, flow
 from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.models import Assist, Event, Problem, Status
 from tests.conftest import World
+from tests.support.problems import at
 from tests.support.reports import SHANGHAI
 
 T0 = datetime.datetime(2020, 2, 17, 9, 0, tzinfo=SHANGHAI)  # a Monday
 STEP = datetime.timedelta(minutes=10)
 NOW = T0 + datetime.timedelta(hours=1)  # every built problem is still within its sign limit
-
-
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @dataclass
