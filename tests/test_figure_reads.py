@@ -4,7 +4,6 @@ province's row, whoever calls."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import pytest
@@ -13,8 +12,7 @@ from fugong.core.errors import NotFound
 from fugong.dispatch.figures import reads, reference
 from fugong.regions.models import Region
 from tests.conftest import World
-
-DAY = datetime.date(2020, 2, 17)
+from tests.support.reports import DAY
 
 
 def test_a_city_dispatcher_cannot_read_the_province_roll_ups(world: World, plan: Any) -> None:

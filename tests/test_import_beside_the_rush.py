@@ -29,13 +29,13 @@ from fugong.regions.loader import load_regions
 from fugong.regions.models import Region
 from tests.conftest import uscc
 from tests.support import sheets
+from tests.support.reports import DAY
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs two writers at once; SQLite has one writer at a time (PostgreSQL is CI's second leg)",
 )
 
-DAY = datetime.date(2020, 2, 17)
 NOON = datetime.datetime(2020, 2, 17, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 COUNTY = "220103"
 

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core import mail
 from django.core.management import call_command
@@ -19,8 +18,8 @@ from fugong.notify.delivery import MAX_ATTEMPTS, deliver_one
 from fugong.notify.models import Channel, Delivery, Notification, Preference, Topic
 from tests.conftest import World
 from tests.support.fake_webhook import closed_port, fake_webhook
+from tests.support.reports import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2020, 2, 17, 14, 0, tzinfo=SHANGHAI)
 S = datetime.timedelta(seconds=1)
 SUMMARY = Notice(

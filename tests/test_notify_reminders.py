@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 
@@ -19,8 +18,8 @@ from fugong.dispatch.plans.reminders import run_reminders
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.notify.models import Channel, Delivery, Notification, Topic
 from tests.conftest import World
+from tests.support.reports import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime.date(2020, 2, 17)
 
 

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from fugong.enterprises.models import Enterprise
 from tests.conftest import World, uscc
+from tests.support.reports import DAY
 
-DAY = datetime.date(2020, 2, 17)  # a Monday
 WAYS = ("api", "form", "sheet")
 CHANNEL = {"api": "api", "form": "web", "sheet": "cli"}
 # the sheet's columns as the fill-in template names them, and the field each one holds

@@ -35,6 +35,7 @@ from fugong.enterprises.models import Enterprise
 from fugong.regions.loader import load_regions
 from fugong.regions.models import Region
 from tests.conftest import uscc
+from tests.support.reports import DAY
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -42,7 +43,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 CLIENTS = 64
-DAY = datetime.date(2020, 2, 17)  # a Monday
 AT_1559 = datetime.datetime(2020, 2, 17, 15, 59, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 COUNTY = "220103"  # 长春市宽城区 (no enterprise of the shared fixtures there)
 # What each phone does after (or while) sending its first report, by enterprise number % 4.
@@ -182,7 +182,9 @@ def test_64_phones_at_1559_lose_nothing_duplicate_nothing_and_the_figures_add_up
     # 0 lost, 0 duplicated: one report per enterprise-day, with the revisions the answers announced
     per_enterprise = Counter(Report.objects.filter(date=DAY).values_list("enterprise_id", flat=True))
     assert per_enterprise == Counter({p.enterprise.pk: 1 for p in phones})
-    revisions = Counter(ReportRevision.objects.filter(report__date=DAY).values_list("enterprise_id", flat=True))
+    revisions = Counter(
+        ReportRevision.objects.filter(report__date=DAY).values_list("enterprise_id", flat=True)
+    )
     assert revisions == Counter({p.enterprise.pk: EXPECTED_REVISIONS[p.case] for p in phones})
     stored = {r.enterprise_id: r for r in Report.objects.filter(date=DAY)}
     assert {p.n: stored[p.enterprise.pk].on_duty for p in phones} == {p.n: p.final["on_duty"] for p in phones}
