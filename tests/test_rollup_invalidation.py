@@ -11,6 +11,7 @@ import pytest
 
 from fugong.dispatch.figures import rollups
 from fugong.dispatch.models import Plan, Rollup, RollupDay
+from fugong.dispatch.plans.actions import check_save_plan
 from fugong.regions.models import Region
 from tests.conftest import World
 
@@ -93,3 +94,17 @@ def test_an_end_date_drops_only_the_days_after_it(world: World, plan: Plan, jili
     assert {day: after[day] for day in DAYS[:3]} == {day: before[day] for day in DAYS[:3]}
     assert not set(after) & set(DAYS[3:])
     assert totals(plan, "220000") == rebuilt_totals(plan, "220000")
+
+
+def test_editing_a_plan_rebuilds_its_days_and_keeps_the_other_plans(
+    world: World, plan: Plan, jilin_plan: Plan
+) -> None:
+    build(plan, jilin_plan)
+    kept = rows(jilin_plan)
+    counted = totals(plan, "220000")[DAYS[0]]["enterprises"]
+    narrowed = {"sectors": ["外贸"], "regions": ["220100"]}  # 长春 only
+    check_save_plan(world.user("province"), {"selector": narrowed}, plan, channel="web")
+    assert rows(plan) == {} and rows(jilin_plan) == kept
+    now = totals(plan, "220000")
+    assert now[DAYS[0]]["enterprises"] < counted
+    assert now == rebuilt_totals(plan, "220000")

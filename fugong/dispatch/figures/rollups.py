@@ -407,6 +407,13 @@ def add_deltas(sums: dict[tuple[int, datetime.date, str, str, str], list[Any]]) 
             Rollup.objects.filter(plan_id=plan_id, date=day).delete()
 
 
+def invalidate_plan(plan_id: int) -> None:
+    """Drops one plan's built days (after its scope, dates or selector changed): the other plans'
+    days sum the same reports as before, so they stay."""
+    RollupDay.objects.filter(plan_id=plan_id).delete()
+    Rollup.objects.filter(plan_id=plan_id).delete()
+
+
 def invalidate(edits: Sequence[RegistryEdit] | None = None) -> None:
     """Drops built days (after registry, plan or region changes); they rebuild when read.
 

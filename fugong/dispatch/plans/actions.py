@@ -199,7 +199,8 @@ def do_save_plan(user: Any, plan: Plan | None, cleaned: dict[str, Any], *, chann
     for name, value in cleaned.items():
         setattr(target, name, value)
     target.save()
-    rollups.invalidate()  # a new scope, start date or selector changes what was summed
+    if not creating:  # a new plan has no built days yet
+        rollups.invalidate_plan(target.pk)  # a new scope, start date or selector changes its sums
     audit.record(
         actor=user,
         channel=channel,
