@@ -161,3 +161,21 @@ def test_the_openapi_schema_documents_the_item_keys(world: World) -> None:
         assert lists[key]["items"] == {"$ref": "#/components/schemas/ErrorItem"}
     refusal = schema["paths"]["/api/v1/reports"]["post"]["responses"]["422"]
     assert refusal["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_a_plan_with_bad_selector_entries_lists_one_item_on_selector_for_each(world: World) -> None:
+    body = {
+        "title": "全省重点企业日调度",
+        "owner_region": "220000",
+        "start_date": "2020-02-10",
+        "selector": {"regions": ["229999"], "tiers": ["village"]},
+    }
+    items = refused(post(world.client("province"), "/api/v1/plans", body))
+    assert [(i["field"], i["label"]) for i in items] == [("selector", "纳入范围")] * 2
+    assert "229999" in items[0]["message"] and "village" in items[1]["message"]
+
+
+def test_a_selector_of_the_wrong_shape_is_an_item_on_selector(world: World) -> None:
+    body = {"title": "全省重点企业日调度", "owner_region": "220000", "start_date": "2020-02-10", "selector": {"towns": []}}
+    (item,) = refused(post(world.client("province"), "/api/v1/plans", body))
+    assert (item["field"], item["label"]) == ("selector", "纳入范围")

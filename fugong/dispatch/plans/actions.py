@@ -86,7 +86,7 @@ def department_of(value: Any) -> Department | None:
     return department
 
 
-def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:
+def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     parsers: dict[str, Any] = {
         "title": lambda v: cells.clean_text(v, max_length=100),
         "owner_region": lambda v: Region.objects.filter(code=str(v or "").strip()).first() if v else None,
@@ -105,7 +105,7 @@ def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], 
         "active": lambda v: True if v is None else bool(cells.parse_bool(v)),
     }
     cleaned: dict[str, Any] = {}
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, Any]] = []
     for name in PLAN_FIELDS:
         if name not in raw and not creating:
             continue
@@ -118,7 +118,7 @@ def clean_plan(raw: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], 
         try:
             cleaned["selector"] = clean_selector(cleaned["selector"])
         except ValidationFailed as exc:
-            errors.append({"field": "selector", "message": exc.message})
+            errors.extend(exc.details["errors"])  # one item per bad code, tag or tier
     for name, label in (("title", "名称"), ("owner_region", "发起区划"), ("start_date", "开始日期")):
         if name in cleaned and cleaned[name] is None:
             errors.append({"field": name, "message": f"请填写{label}"})

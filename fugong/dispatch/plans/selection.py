@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 
-from fugong.core.errors import ValidationFailed
+from fugong.core.errors import ErrorItem, ValidationFailed
 from fugong.core.uscc import normalize_uscc, uscc_problem
 from fugong.dispatch.models import Plan
 from fugong.enterprises.models import Enterprise, EnterpriseQuerySet, SectorTag, Tier
@@ -87,20 +87,20 @@ def plans_covering(enterprise: Enterprise, day: datetime.date) -> list[Plan]:
     return [plan for plan in candidates if plan_covers(plan, enterprise, day)]
 
 
+def selector_error(message: str) -> ErrorItem:
+    return ErrorItem(message, field="selector", label="纳入范围")
+
+
 def clean_selector(raw: Any) -> dict[str, Any]:
     """A selector with every code, tag and tier checked, or ValidationFailed naming the bad ones."""
     if raw in (None, ""):
         raw = {}
     if not isinstance(raw, dict) or set(raw) - set(SELECTOR_KEYS):
-        raise ValidationFailed(
-            f"纳入范围格式有误：只能包含 {'、'.join(SELECTOR_KEYS)}", details={"field": "selector"}
-        )
+        raise ValidationFailed.of([selector_error(f"纳入范围格式有误：只能包含 {'、'.join(SELECTOR_KEYS)}")])
     for key in ("regions", "sectors", "tiers", "enterprises"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValidationFailed(
-                f'纳入范围的 {key} 应为文字列表，如 ["220100"]', details={"field": "selector"}
-            )
+            raise ValidationFailed.of([selector_error(f'纳入范围的 {key} 应为文字列表，如 ["220100"]')])
     selector: dict[str, Any] = {
         key: list(raw.get(key) or []) for key in ("regions", "sectors", "tiers", "enterprises")
     }
@@ -126,5 +126,5 @@ def clean_selector(raw: Any) -> dict[str, Any]:
     if selector["above_scale"] not in (None, True, False):
         problems.append("above_scale 只能是 true、false 或 null")
     if problems:
-        raise ValidationFailed("；".join(problems), details={"field": "selector", "errors": problems})
+        raise ValidationFailed.of([selector_error(problem) for problem in problems])
     return selector
