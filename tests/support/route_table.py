@@ -38,6 +38,9 @@ LEGEND = """\
 # An answer is its HTTP status, or `login` for a redirect to the login page (302 is any other
 # redirect). 403: visible but read-only; 404: out of scope or none such; 405: method not served;
 # 409: the work-order flow refuses the move; 401: API without credentials; 400/422: refused input.
+# One persona's requests run in this order in one transaction, so a write shows in the rows below
+# it: the API's DELETE of each side's token and its 签收 of 长春's problem come before the pages' revoke
+# and act, which then answer 404 and 409 even to the token's owner and the problem's handler.
 # Regenerate: FUGONG_WRITE_ROUTE_TABLE=1 .venv/bin/python -m pytest tests/test_route_matrix.py
 """
 
