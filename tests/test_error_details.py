@@ -14,7 +14,7 @@ from django.test import Client
 from fugong.core import tables
 from fugong.core.errors import ValidationFailed
 from fugong.core.models import Channel
-from fugong.enterprises.importing import check_import_enterprises, raise_for_result
+from fugong.enterprises.importing import check_import_enterprises
 from fugong.problems.attachments import check_files
 from tests.conftest import PASSWORD, World
 
@@ -81,20 +81,6 @@ def test_a_report_asking_for_confirmation_lists_its_warnings_in_the_one_shape(wo
     assert items_of(details) == []  # nothing to correct, only to confirm
     assert "over_baseline" in [w["code"] for w in items_of(details, "warnings")]
     assert items_of(details, "confirmed") == []
-
-
-def test_an_enterprise_sheet_row_error_names_its_row_and_column(world: World) -> None:
-    sheet = "统一社会信用代码,企业名称,所属区划\n91220102MA0000000X,长春某某机械有限公司,220102\n".encode()
-    result = check_import_enterprises(world.user("changchun"), sheet, "名单.csv", channel=Channel.EXCEL)
-    with pytest.raises(ValidationFailed) as error:
-        raise_for_result(result)
-    (item,) = items_of(error.value.details)
-    assert (item["field"], item["label"], item["row"], item["column"]) == (
-        "uscc",
-        "统一社会信用代码",
-        2,  # the sheet's row as Excel numbers it: the header is row 1
-        "统一社会信用代码",
-    )
 
 
 def test_a_file_that_is_not_a_sheet_is_one_item_about_the_file(world: World) -> None:

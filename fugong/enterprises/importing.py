@@ -16,7 +16,6 @@ from django.db import transaction
 
 from fugong.core import audit, tables
 from fugong.core.access import Action
-from fugong.core.errors import ValidationFailed
 from fugong.enterprises.actions import Change, do_apply_changes, plan_change
 from fugong.enterprises.fields import FIELDS_BY_NAME, HEADER_ALIASES, FieldError, Lookups, clean_fields
 from fugong.enterprises.models import Enterprise
@@ -192,11 +191,3 @@ def _existing(user: Any, codes: list[Any]) -> tuple[dict[str, Enterprise], set[i
         .values_list("pk", flat=True)
     )
     return found, changeable
-
-
-def raise_for_result(result: ImportResult) -> None:
-    """For callers that want an exception when nothing was written because of bad rows."""
-    if result.rejected and not result.written:
-        # a sheet's column is named by its template header, which is the field's label
-        items = [e.item(row=o.row, column=e.label) for o in result.rejected for e in o.errors]
-        raise ValidationFailed(f"{len(result.rejected)}行有错误，未写入任何数据", errors=items)
