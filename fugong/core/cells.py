@@ -17,6 +17,7 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％：／�
 EXCEL_ERRORS = {"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 TRUE_WORDS = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "有", "对"}
 FALSE_WORDS = {"否", "×", "✗", "✘", "x", "n", "no", "false", "0", "无", "不是"}
+YES_OR_NO = TRUE_WORDS | FALSE_WORDS
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -65,18 +66,22 @@ def _number_text(value: Any) -> str:
 
 
 def parse_int(value: Any, *, minimum: int | None = 0, maximum: int | None = None) -> int | None:
-    if is_blank(value):
+    kind = type(value)
+    if kind is int or (
+        kind is float and value.is_integer()
+    ):  # most cells (a sheet's are floats): no text to check
+        number = int(value)
+    elif is_blank(value):
         return None
-    reject_non_scalar(value)
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         raise CellError("应填写整数，而不是是/否")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         number = value
     elif isinstance(value, float):
-        if not value.is_integer():
-            raise CellError(f"应为整数，“{value:g}”带有小数")
-        number = int(value)
+        reject_non_scalar(value)  # inf, nan
+        raise CellError(f"应为整数，“{value:g}”带有小数")
     else:
+        reject_non_scalar(value)
         text = _number_text(value)
         text = re.sub(r"(人|户|个)$", "", text)
         try:
@@ -135,6 +140,8 @@ def parse_percent(value: Any, *, maximum: Decimal = Decimal(200), ratios: bool =
 
 
 def parse_bool(value: Any) -> bool | None:
+    if type(value) is str and value in YES_OR_NO:  # most cells: “是” or “否” as typed
+        return value in TRUE_WORDS
     if is_blank(value):
         return None
     reject_non_scalar(value)

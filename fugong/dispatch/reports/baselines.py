@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from fugong.core import audit
+from fugong.core import audit, bulk
 from fugong.core.access import Action, Role, may_dispatch_at
 from fugong.core.errors import Conflict, Forbidden, ValidationFailed
 from fugong.core.signals import RegistryEdit, registry_changed
@@ -39,7 +40,7 @@ def baselines_of(enterprises: Iterable[Enterprise]) -> dict[int, Baseline]:
     """Each enterprise's registry baseline and the one awaiting the county, in one query."""
     enterprises = list(enterprises)
     pending = dict(
-        BaselineChange.objects.filter(enterprise__in=[e.pk for e in enterprises], state=State.PENDING)
+        BaselineChange.objects.filter(bulk.AnyOf(F("enterprise_id"), [e.pk for e in enterprises]), state=State.PENDING)
         .order_by()
         .values_list("enterprise_id", "proposed")
     )

@@ -71,19 +71,23 @@ class Batch:
         self.self_reported: dict[int, datetime.datetime] = {}
         self.earlier: dict[tuple[int, str], ReportRevision] = {}
 
-    def reportable(self) -> Any:
-        qs = Enterprise.objects.visible_to(self.user, Action.REPORT)
+    def reportable(self, key: str, values: Sequence[str]) -> list[Enterprise]:
+        """The enterprises the user may report for (inside the batch's region) whose `key` is
+        one of `values`, with only what the checks and the roll-ups read; their regions and
+        industries come from `with_related`, not select_related, which builds two more
+        instances per row."""
+        if not values:
+            return []
+        qs = Enterprise.objects.visible_to(self.user, Action.REPORT).filter(bulk.AnyOf(F(key), list(values)))
         if self.region is not None:
             qs = qs.in_region(self.region.path)
-        # only what the checks and the roll-ups read; regions and industries come from
-        # `with_related`, not select_related, which builds two more instances per row
-        return qs.only(*ENTERPRISE_FIELDS).order_by()
+        return bulk.instances(qs.order_by(), ENTERPRISE_FIELDS)
 
     def find(self, codes: Sequence[str], names: Sequence[str]) -> tuple[dict[str, Enterprise], dict[str, list[Enterprise]]]:
         """The reportable enterprises with these USCCs, and those with these exact names."""
-        by_code = {e.uscc: e for e in self.reportable().filter(bulk.AnyOf(F("uscc"), list(codes)))} if codes else {}
+        by_code = {e.uscc: e for e in self.reportable("uscc", codes)}
         by_name: dict[str, list[Enterprise]] = defaultdict(list)
-        for e in self.reportable().filter(bulk.AnyOf(F("name"), list(names))) if names else ():
+        for e in self.reportable("name", names):
             by_name[e.name].append(e)
         self.with_related([*by_code.values(), *(e for group in by_name.values() for e in group)])
         return by_code, by_name
@@ -112,7 +116,7 @@ class Batch:
         batch that will write), which every writer takes before its plans' locks."""
         ids = [e.pk for e in enterprises]
         stored = rollups.nearest_reports(ids, on=self.day).order_by()
-        self.existing = {r.enterprise_id: r for r in (stored.select_for_update() if lock else stored)}
+        self.existing = {r.enterprise_id: r for r in bulk.instances(stored.select_for_update() if lock else stored)}
         self.self_reported = self_reports.self_report_times(self.user, self.existing.values())
         self.baselines = baselines.baselines_of(enterprises)
         self.history = self.read_history(ids)

@@ -300,7 +300,10 @@ def check_row(batch: Batch, outcome: Outcome, way: Way, now: datetime.datetime) 
     client_id = (row.client_id or "").strip()
     if len(client_id) > 80:
         raise ValidationFailed(f"client_id 最长80个字符，现为{len(client_id)}个")
-    digest = payload_hash(day, {k: cells_as_text(v) for k, v in {**row.raw, "confirm": sorted(row.confirm)}.items()})
+    digest = ""  # what a client_id carried, to tell its retry from another submission; nothing else reads it
+    if client_id:
+        raw = {**row.raw, "confirm": sorted(row.confirm)}
+        digest = payload_hash(day, {k: cells_as_text(v) for k, v in raw.items()})
     earlier = batch.earlier.get((enterprise.pk, client_id)) if client_id else None
     if earlier is not None:
         if earlier.payload_hash != digest:

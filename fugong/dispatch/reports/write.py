@@ -11,7 +11,7 @@ county, 在册员工 changes flagged, reminders marked 已报送, roll-up deltas
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fugong.core import audit, bulk
@@ -52,9 +52,14 @@ class Accepted:
     def after(self) -> dict[str, Any]:
         return {**self.values, "counted_baseline": self.counted_baseline}
 
+    recorded: dict[str, Any] = field(init=False)  # the values as the revision records them (plain JSON)
+
+    def __post_init__(self) -> None:
+        self.recorded = {k: audit.plain(v) for k, v in self.values.items()}
+
     def changes_made(self) -> dict[str, list[Any]]:
         if self.existing is None:  # a first report's changes are its non-empty values
-            return {k: [None, audit.plain(v)] for k, v in self.values.items() if v is not None}
+            return {k: [None, v] for k, v in self.recorded.items() if v is not None}
         return self.changes if self.changes is not None else audit.diff(self.existing.values(), self.values)
 
 
@@ -220,7 +225,7 @@ def revision_fields(
         "on_behalf": item.enterprise.pk not in own,
         "client_id": item.client_id,
         "payload_hash": item.digest,
-        "data": {k: audit.plain(v) for k, v in item.values.items()},
+        "data": item.recorded,
         "changes": changes,
         "confirmed": item.confirmed,
         "correction": bool(changes) and late,
