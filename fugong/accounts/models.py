@@ -18,10 +18,14 @@ class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, not from here."""
 
     display_name = models.CharField("姓名", max_length=40, blank=True)
+    # 11 digits (core.phones); one account per mobile, which SMS sign-in and the registry key on
     phone = models.CharField("手机号", max_length=20, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="user_phone_unique")
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
