@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fugong.core import audit, cells
-from fugong.core.access import Action, access_object, scope_for
+from fugong.core.access import Action, access_object, may_dispatch_at
 from fugong.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from fugong.core.uscc import normalize_uscc, uscc_problem
 from fugong.dispatch.figures import rollups
@@ -510,7 +510,7 @@ def do_unlock_period(
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationFailed("请填写解锁理由（至少4个字），例如“企业报错在册人数，申请更正”")
-    if not scope_for(user).covers_path(Action.CHANGE, enterprise.region.path):
+    if not may_dispatch_at(user, enterprise.region.path):
         raise Forbidden("只有该企业所在区划的调度员可以解锁")
     unlock, _ = PeriodUnlock.objects.update_or_create(
         plan=plan, enterprise=enterprise, date=day, defaults={"reason": reason[:200], "by": user}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fugong.core import audit, bulk
-from fugong.core.access import scope_for
+from fugong.core.access import own_enterprise_ids
 from fugong.dispatch.figures import rollups
 from fugong.dispatch.models import Plan, Report, ReportRevision
 from fugong.dispatch.reports import baselines, corrections
@@ -74,7 +74,7 @@ def do_write_reports(
 ) -> list[tuple[Report, ReportRevision]]:
     """Writes the batch inside the caller's transaction; returns the saved report and revision
     of each row for a small batch (a large one is streamed and returns nothing)."""
-    own = scope_for(user).own_enterprise_ids
+    own = own_enterprise_ids(user)
     late = corrections.is_correction(day, now)
     # what the rows were, before writing them changes the locked reports in place
     befores = [item.before for item in batch]
