@@ -10,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import reminders, report_import, stats, submission
+from bench import onboarding, reminders, report_import, stats, submission
 from bench.stack import ServerSettings
 
 BENCHMARKS: list[tuple[str, Callable[[argparse.Namespace], None]]] = [
     ("submission", submission.main),
     ("stats", stats.main),
     ("import", report_import.main),
+    ("onboarding", onboarding.main),
     ("reminders", reminders.main),
 ]
 
