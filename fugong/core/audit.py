@@ -42,6 +42,8 @@ ACTION_LABELS: dict[str, str] = {
     "user.delete": "删除用户",
     "user.password_change": "修改密码",
     "user.permissions": "修改用户权限",
+    "user.sign_ins_end": "结束登录",
+    "user.invite": "发送邀请短信",
     "membership.add": "授予角色",
     "membership.change": "修改角色授权",
     "membership.disable": "停用角色授权",

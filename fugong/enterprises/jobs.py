@@ -20,6 +20,7 @@ def run_enterprise_import(job: Job) -> dict[str, Any]:
         channel=Channel.EXCEL,
         dry_run=job.payload.get("dry_run", False),
         partial=job.payload.get("partial", False),
+        accounts=job.payload.get("accounts", False),
         progress=lambda done, total: jobs.set_progress(job, done, total),
     )
     return result_summary(result)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("import/", views.enterprise_import, name="enterprise_import"),
     path("<str:uscc>/", views.enterprise_detail, name="enterprise_detail"),
     path("<str:uscc>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("<str:uscc>/invite/", views.enterprise_invite, name="enterprise_invite"),
 ]

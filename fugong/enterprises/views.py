@@ -10,11 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from pydantic import ValidationError as PydanticError
 
+from fugong.accounts import onboarding
+from fugong.accounts.models import User
 from fugong.core import audit, jobs
 from fugong.core.access import Action, access_object, require_action
-from fugong.core.errors import DomainError, ValidationFailed
+from fugong.core.errors import DomainError, NotFound, TooManyAttempts, ValidationFailed
 from fugong.core.kept_forms import restored_post
 from fugong.core.middleware import accepts_uploads
 from fugong.core.models import Channel
@@ -92,8 +95,28 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         "e": enterprise,
         "can_edit": can_edit,
         "history": labelled_history(enterprise),
+        # who reports for it, for those who may change it (the phones masked even so)
+        "reporters": onboarding.reporters_of(enterprise) if can_edit else [],
     }
     return render(request, "enterprises/detail.html", context)
+
+
+@login_required
+@require_POST
+def enterprise_invite(request: HttpRequest, uscc: str) -> HttpResponse:
+    """A dispatcher's 重发邀请 to one of the enterprise's reporters."""
+    enterprise = access_object(Enterprise.objects.all(), request.user, Action.CHANGE, uscc=uscc.upper())
+    raw = str(request.POST.get("account", ""))
+    account = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if account is None:
+        raise NotFound("找不到该填报员账号")
+    try:
+        onboarding.do_resend_invitation(request.user, account, enterprise=enterprise, channel=Channel.WEB)
+    except TooManyAttempts as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "邀请短信已排队发送")
+    return redirect("enterprise_detail", uscc=enterprise.uscc)
 
 
 def form_values(post: QueryDict) -> dict[str, Any]:
@@ -192,6 +215,7 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
             flags = {
                 "dry_run": bool(request.POST.get("dry_run")),
                 "partial": bool(request.POST.get("partial")),
+                "accounts": bool(request.POST.get("accounts")),
             }
             job = jobs.enqueue(
                 "enterprise_import",
@@ -210,6 +234,7 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
                     channel=Channel.EXCEL,
                     dry_run=bool(request.POST.get("dry_run")),
                     partial=bool(request.POST.get("partial")),
+                    accounts=bool(request.POST.get("accounts")),
                 )
             except DomainError as exc:
                 context["error"] = exc

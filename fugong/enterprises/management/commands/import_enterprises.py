@@ -19,11 +19,23 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument("--partial", action="store_true", help="写入正确的行，跳过有错的行")
         parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="按联系人、联系电话（手机号）开通或关联企业填报员账号，并为新账号排队发送邀请短信",
+        )
+        parser.add_argument(
             "--as-user", dest="username", default=None, help="以此账号的管辖范围导入（默认不限范围）"
         )
 
     def handle(
-        self, *args: Any, file: str, dry_run: bool, partial: bool, username: str | None, **o: Any
+        self,
+        *args: Any,
+        file: str,
+        dry_run: bool,
+        partial: bool,
+        accounts: bool,
+        username: str | None,
+        **o: Any,
     ) -> None:
         path = Path(file)
         if not path.is_file():
@@ -31,13 +43,22 @@ class Command(BaseCommand):
         user: Any = self.command_user(username)
         try:
             result = check_import_enterprises(
-                user, path.read_bytes(), path.name, channel=Channel.CLI, dry_run=dry_run, partial=partial
+                user,
+                path.read_bytes(),
+                path.name,
+                channel=Channel.CLI,
+                dry_run=dry_run,
+                partial=partial,
+                accounts=accounts,
             )
         except DomainError as exc:
             self.stderr.write(f"{path.name}：{exc.message}")
             raise SystemExit(1) from None
         for outcome in result.rejected:
             self.stdout.write(f"第{outcome.row}行 {outcome.uscc} {outcome.name}：{outcome.message}")
+        if result.accounts is not None and result.written:
+            for row, reason in sorted(result.accounts.rejected.items()):
+                self.stdout.write(f"第{row}行 未开通填报账号：{reason}")
         self.stdout.write(result.summary())
         if result.rejected:
             if not result.written:
