@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fugong.accounts.models import User
-from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
+from tests.support.browser import sign_in
 
 COLLECT = """
 window.__csp = [];
@@ -47,8 +47,8 @@ class Watched:
 
 def test_the_main_pages_pass_the_content_security_policy_and_still_work(
     live_server: Any,
-    browser: Any,  # noqa: F811
-    scene: dict[str, Any],  # noqa: F811
+    browser: Any,
+    scene: dict[str, Any],
 ) -> None:
     base, plan = live_server.url, scene["plan"].pk
     desk = Watched(browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN"))
@@ -98,8 +98,8 @@ def test_the_main_pages_pass_the_content_security_policy_and_still_work(
 
 def test_an_inline_script_would_be_caught(
     live_server: Any,
-    browser: Any,  # noqa: F811
-    scene: dict[str, Any],  # noqa: F811
+    browser: Any,
+    scene: dict[str, Any],
 ) -> None:
     """The listener itself works: a page that runs an inline script is reported (else the test above proves nothing)."""
     watched = Watched(browser.new_context())

@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 
 from fugong.dispatch.models import Report
-from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
 from tests.support import sheets
+from tests.support.browser import sign_in
 from tests.support.sheets import REPORT_HEADER
 
 
@@ -24,8 +24,8 @@ def upload(page: Any, data: bytes) -> None:
 
 def test_a_sheet_uploaded_in_the_browser_is_imported_and_a_bad_row_is_shown(
     live_server: Any,
-    browser: Any,  # noqa: F811
-    scene: dict[str, Any],  # noqa: F811
+    browser: Any,
+    scene: dict[str, Any],
 ) -> None:
     page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
     sign_in(page, live_server.url, "cc-dispatcher")

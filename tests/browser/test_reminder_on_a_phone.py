@@ -11,13 +11,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from fugong.dispatch.plans.reminders import run_reminders
-from tests.browser.test_report_on_a_phone import browser, scene, sign_in  # noqa: F401  (fixtures)
+from tests.support.browser import sign_in
 
 
 def test_a_reminder_leads_a_reporter_from_the_badge_to_the_form(
     live_server: Any,
-    browser: Any,  # noqa: F811
-    scene: dict[str, Any],  # noqa: F811
+    browser: Any,
+    scene: dict[str, Any],
 ) -> None:
     today = timezone.localdate()
     at_1400 = timezone.make_aware(datetime.datetime.combine(today, datetime.time(14)))
