@@ -159,9 +159,20 @@ FUGONG_MAX_REQUEST_BYTES = int(os.environ.get("FUGONG_MAX_REQUEST_BYTES", str(10
 DATA_UPLOAD_MAX_MEMORY_SIZE = FUGONG_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Failed-login throttle: this many failures for one user name within the window lock it out.
+# Failed-login throttle (fugong/core/throttle.py, accounts.actions.check_login): an account gets
+# this many free failures, then each further one makes the next attempt wait longer (the first
+# wait, doubled each time, up to the longest); no failure for FORGET seconds and it starts afresh.
 FUGONG_LOGIN_MAX_FAILURES = int(os.environ.get("FUGONG_LOGIN_MAX_FAILURES", "5"))
-FUGONG_LOGIN_WINDOW_SECONDS = int(os.environ.get("FUGONG_LOGIN_WINDOW_SECONDS", "900"))
+FUGONG_LOGIN_FIRST_WAIT_SECONDS = int(os.environ.get("FUGONG_LOGIN_FIRST_WAIT_SECONDS", "60"))
+FUGONG_LOGIN_LONGEST_WAIT_SECONDS = int(os.environ.get("FUGONG_LOGIN_LONGEST_WAIT_SECONDS", "900"))
+FUGONG_LOGIN_FORGET_SECONDS = int(os.environ.get("FUGONG_LOGIN_FORGET_SECONDS", "3600"))
+# After this many failures from one address (any names), a name that fails from it gets one free
+# failure there instead of FUGONG_LOGIN_MAX_FAILURES; names not tried from it are unaffected.
+FUGONG_LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("FUGONG_LOGIN_ADDRESS_MAX_FAILURES", "20"))
+# Reverse proxies in front of the site (nginx: 1). Above 0 the client address is read from
+# X-Forwarded-For, the entry this many places from the right; 0 reads REMOTE_ADDR only. Set it
+# only when the site cannot be reached except through those proxies, or clients pick their address.
+FUGONG_TRUSTED_PROXIES = int(os.environ.get("FUGONG_TRUSTED_PROXIES", "0"))
 
 # Work orders the enterprise has not rated this many working days after the answer close by themselves.
 FUGONG_RATING_WORKDAYS = int(os.environ.get("FUGONG_RATING_WORKDAYS", "3"))

@@ -148,7 +148,7 @@ def test_failed_sign_ins_and_the_lockout_are_recorded_with_the_name_tried(world:
     assert {(e.object_key, e.actor, e.channel) for e in failures} == {("changchun", None, Channel.WEB)}
     assert "用户名或密码错误" in failures[0].note
     lockout = only("auth.lockout")
-    assert lockout.object_key == "changchun" and "已暂时锁定" in lockout.note
+    assert lockout.object_key == "changchun" and "登录失败次数过多，请" in lockout.note
     assert not events("auth.login")
     assert "登录失败" in admin_list(world) and "登录被锁定" in admin_list(world)
 

@@ -1,4 +1,4 @@
-"""State changes for accounts: sign-in with a failure throttle, API tokens, passwords."""
+"""State changes for accounts: sign-in with failure throttles (core.throttle), API tokens, passwords."""
 
 from __future__ import annotations
 
@@ -10,44 +10,103 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 
-from fugong.accounts.models import ApiToken, LoginAttempt, User, hash_token
+from fugong.accounts.models import ApiToken, User, hash_token
 from fugong.accounts.signals import record_failed_sign_in
-from fugong.core import audit
-from fugong.core.errors import ErrorItem, NotFound, TooManyAttempts, Unauthorized, ValidationFailed
+from fugong.core import audit, throttle
+from fugong.core.errors import ErrorItem, NotFound, Unauthorized, ValidationFailed
 
 TOKEN_PREFIX = "fg_"
 
 
+def account_limit() -> throttle.Limit:
+    """Failures per user name (lower-cased), from anywhere: the race-free bound on guessing."""
+    return login_limit("login-user", settings.FUGONG_LOGIN_MAX_FAILURES)
+
+
+def address_limit() -> throttle.Limit:
+    """Failures from one address, for any names: no gate itself, see check_login."""
+    return login_limit("login-address", settings.FUGONG_LOGIN_ADDRESS_MAX_FAILURES)
+
+
+def name_on_address_limit() -> throttle.Limit:
+    """One name tried from one address: one free failure, enforced once the address is busy."""
+    return login_limit("login-name-on-address", 1)
+
+
+def login_limit(scope: str, free: int) -> throttle.Limit:
+    return throttle.Limit(
+        scope,
+        free=free,
+        first_wait=timedelta(seconds=settings.FUGONG_LOGIN_FIRST_WAIT_SECONDS),
+        longest_wait=timedelta(seconds=settings.FUGONG_LOGIN_LONGEST_WAIT_SECONDS),
+        forget_after=timedelta(seconds=settings.FUGONG_LOGIN_FORGET_SECONDS),
+    )
+
+
 def check_login(username: str, password: str, *, ip: str | None = None) -> User:
-    """The user for these credentials, or an error; failures are counted per user name."""
+    """The user for these credentials, or an error; `ip` is throttle.client_address(request).
+
+    Two throttles, both with growing waits rather than a lock:
+    - per account (the user name, whatever the address): FUGONG_LOGIN_MAX_FAILURES free failures,
+      taken before the password is checked, so parallel guesses get no more real checks than that;
+    - per address, without locking the address: once FUGONG_LOGIN_ADDRESS_MAX_FAILURES failures
+      came from it, a name that has failed from it must wait after each failure there. A name
+      not yet tried from that address is checked as usual, so behind a shared address (an office
+      NAT, a carrier's, a proxy) one person's failures never stop a colleague's correct password,
+      while someone guessing across many names gets one guess per name, then waits.
+    """
     username = (username or "").replace("\x00", "").strip()[:150]
-    window_start = timezone.now() - timedelta(seconds=settings.FUGONG_LOGIN_WINDOW_SECONDS)
-    LoginAttempt.objects.filter(at__lt=window_start).delete()
-    # Counted per user name from this address, so a stranger elsewhere cannot lock a real user
-    # out; and per address over all names, so one address cannot guess across many accounts.
-    recent = LoginAttempt.objects.filter(at__gte=window_start, ip=ip)
-    failures = recent.filter(username__iexact=username).count()
+    name = username.lower()
+    account, address, name_on_address = account_limit(), address_limit(), name_on_address_limit()
+    address_key = throttle.address_key(ip)
+    here = f"{address_key} {name}"
+    busy_address = throttle.failures(address, address_key) >= address.free
     channel = audit.current().channel  # the page or the API: the request being served says
-    if recent.count() >= settings.FUGONG_LOGIN_MAX_FAILURES * 4:
-        refused = TooManyAttempts("此地址登录失败次数过多，已暂时限制登录，请稍后再试或联系管理员")
+    try:
+        tries_here = 0
+        if busy_address:
+            try:
+                tries_here = throttle.take_attempt(name_on_address, here)
+            except throttle.Throttled as waiting:
+                raise throttle.Throttled(
+                    waiting.wait,
+                    f"此地址近来登录失败次数过多，账号“{username}”在此地址请{throttle.in_words(waiting.wait)}后再试",
+                ) from None
+        try:
+            failures = throttle.take_attempt(account, name)
+        except throttle.Throttled as waiting:
+            raise throttle.Throttled(
+                waiting.wait,
+                f"账号“{username}”登录失败次数过多，请{throttle.in_words(waiting.wait)}后再试；"
+                "如忘记密码，请联系管理员重置",
+            ) from None
+    except throttle.Throttled as refused:
         record_failed_sign_in(username, ip, refused.message, channel, lockout=True)
-        raise refused
-    if failures >= settings.FUGONG_LOGIN_MAX_FAILURES:
-        minutes = settings.FUGONG_LOGIN_WINDOW_SECONDS // 60
-        refused = TooManyAttempts(
-            f"账号“{username}”连续登录失败{failures}次，已暂时锁定，请{minutes}分钟后再试，或联系管理员重置密码"
-        )
-        record_failed_sign_in(username, ip, refused.message, channel, lockout=True)
-        raise refused
+        raise
     user = authenticate(username=username, password=password)
     if user is None:
-        LoginAttempt.objects.create(username=username, ip=ip)
-        left = settings.FUGONG_LOGIN_MAX_FAILURES - failures - 1
-        failed = Unauthorized(f"用户名或密码错误，请检查后重试（再失败{left}次将暂时锁定）")
+        throttle.count_failure(address, address_key)
+        if not busy_address:  # when it is, the attempt was counted before the check
+            throttle.count_failure(name_on_address, here)
+        wait_here = name_on_address.wait_after(tries_here) if busy_address else None
+        if wait_here and (account.wait_after(failures) or timedelta()) < wait_here:
+            then = f"在此地址需等待{throttle.in_words(wait_here)}才能再试"
+        else:
+            then = what_next(account, failures)
+        failed = Unauthorized(f"用户名或密码错误，请检查后重试（{then}）")
         record_failed_sign_in(username, ip, failed.message, channel)
         raise failed
-    LoginAttempt.objects.filter(username__iexact=username, ip=ip).delete()
+    throttle.clear(account, name)
+    throttle.clear(name_on_address, here)
     return user  # type: ignore[return-value]
+
+
+def what_next(account: throttle.Limit, failures: int) -> str:
+    wait = account.wait_after(failures)
+    if wait is None:
+        first = throttle.in_words(account.first_wait)
+        return f"再失败{account.free - failures}次需等待{first}才能再试"
+    return f"需等待{throttle.in_words(wait)}才能再试"
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from fugong.accounts.actions import do_revoke_tokens
-from fugong.accounts.models import ApiToken, Department, LoginAttempt, Membership, User, me
+from fugong.accounts.models import ApiToken, Department, Membership, User, me
 from fugong.core.models import Channel
 
 
@@ -63,17 +63,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = do_revoke_tokens(me(request), list(queryset.values_list("pk", flat=True)), channel=Channel.ADMIN)
         messages.success(request, f"已吊销 {count} 个令牌，使用它们的程序将无法再访问")
-
-
-@admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
-    """Failed sign-ins kept for the throttle (the audit trail keeps them for good)."""
-
-    list_display = ["username", "ip", "at"]
-    search_fields = ["username", "ip"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

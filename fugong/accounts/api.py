@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from fugong.accounts import actions
 from fugong.accounts.models import ApiToken, me
+from fugong.core import throttle
 from fugong.core.limits import Name
 from fugong.core.models import Channel
 
@@ -42,7 +43,7 @@ class TokenList(Schema):
 
 @router.post("/token", auth=None, response=TokenOut, summary="用户名和密码换取令牌")
 def create_token(request: HttpRequest, payload: TokenRequest) -> dict[str, object]:
-    user = actions.check_login(payload.username, payload.password, ip=request.META.get("REMOTE_ADDR"))
+    user = actions.check_login(payload.username, payload.password, ip=throttle.client_address(request))
     token, raw = actions.do_create_token(user, payload.name, channel=Channel.API)
     return {"token": raw, "id": token.pk, "name": token.name}
 

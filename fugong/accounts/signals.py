@@ -15,7 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from fugong.accounts.models import Membership, User
-from fugong.core import audit
+from fugong.core import audit, throttle
 
 # What an administrator would call a change of the account; last_login and the like are not.
 USER_FIELDS = (
@@ -122,7 +122,7 @@ def signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
         channel=audit.channel_of(request),
         action="auth.login",
         obj=user,
-        note=f"来自 {request.META.get('REMOTE_ADDR') or '未知地址'}",
+        note=f"来自 {throttle.client_address(request) or '未知地址'}",
     )
 
 
@@ -136,7 +136,7 @@ def sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None
         return  # our own sign-in (actions.check_login) records its failures with the reason
     username = str(credentials.get("username") or "")
     record_failed_sign_in(
-        username, request.META.get("REMOTE_ADDR"), "用户名或密码错误", audit.channel_of(request)
+        username, throttle.client_address(request), "用户名或密码错误", audit.channel_of(request)
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fugong.accounts import actions
 from fugong.accounts.models import ApiToken, me
+from fugong.core import throttle
 from fugong.core.errors import DomainError
 from fugong.core.models import Channel
 from fugong.dispatch.models import Report
@@ -27,7 +28,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = actions.check_login(
                 request.POST.get("username", ""),
                 request.POST.get("password", ""),
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=throttle.client_address(request),
             )
         except DomainError as exc:
             error = exc

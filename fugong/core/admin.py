@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from fugong.core import audit
 from fugong.core.errors import Forbidden
-from fugong.core.models import AuditEvent, CalendarOverride, Job
+from fugong.core.models import AuditEvent, CalendarOverride, Job, Throttle
 
 admin.site.site_header = "复工通管理后台"
 admin.site.site_title = "复工通管理后台"
@@ -122,4 +122,28 @@ class JobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return [f.name for f in Job._meta.fields if f.name not in ("data", "result_file")]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Throttle)
+class ThrottleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The keys the failure throttles count (core.throttle): who must wait, until when. Read only:
+    a wait ends by itself, a successful sign-in clears it, and the audit trail keeps every failure."""
+
+    list_display = ["scope_name", "key", "failures", "wait_until", "last_failure_at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]
+    SCOPES = {"login-user": "账号", "login-address": "地址", "login-name-on-address": "地址上的账号"}
+
+    @admin.display(description="范围", ordering="scope")
+    def scope_name(self, row: Throttle) -> str:
+        return self.SCOPES.get(row.scope, row.scope)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

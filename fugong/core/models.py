@@ -140,3 +140,25 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working_day else '休息'} {self.note}"
+
+
+class Throttle(models.Model):
+    """Failures counted for one key of one scope (a user name, an address), for core.throttle.
+
+    One row per key, changed by single conditional UPDATEs so that several workers share it.
+    """
+
+    scope = models.CharField("范围", max_length=40)
+    key = models.CharField("对象", max_length=200)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    wait_until = models.DateTimeField("需等待至", null=True, blank=True)
+    last_failure_at = models.DateTimeField("最近失败", default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="throttle_one_row_per_key")]
+        indexes = [models.Index(fields=["scope", "last_failure_at"])]
+        ordering = ["-last_failure_at"]
+        verbose_name = verbose_name_plural = "失败次数限制"
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}（失败{self.failures}次）"
