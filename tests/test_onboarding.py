@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +18,7 @@ from fugong.accounts.onboarding import ContactRow, do_enrol_reporters, do_resend
 from fugong.core.access import Role
 from fugong.core.errors import Forbidden, TooManyAttempts
 from fugong.core.models import AuditEvent, Channel
+from fugong.dispatch.plans.qr_sheet import qr_svg
 from fugong.enterprises.importing import check_import_enterprises
 from fugong.enterprises.models import Enterprise
 from fugong.notify.models import Channel as NotifyChannel
@@ -258,3 +260,40 @@ def test_the_enterprise_page_lists_reporters_with_masked_phones_and_resends(worl
     again = client.post(f"/enterprises/{A}/invite/", {"account": account.pk}, follow=True)
     assert "分钟后再重发" in again.content.decode()
     assert world.client("jilin").post(f"/enterprises/{A}/invite/", {"account": account.pk}).status_code == 404
+
+
+# ---- the printable QR sheet ----
+
+
+def test_the_qr_sheet_lists_the_plans_enterprises_in_the_dispatchers_region_only(
+    world: World, plan: Any
+) -> None:
+    answer = world.client("changchun").get(f"/dispatch/plans/{plan.pk}/qr/")
+    assert answer.status_code == 200
+    urls = {entry.uscc: entry.url for entry, _ in answer.context["codes"]}
+    nanguan, changyi = world.enterprise("nanguan"), world.enterprise("changyi")
+    assert nanguan.uscc in urls and world.enterprise("chaoyang").uscc in urls
+    assert changyi.uscc not in urls  # 吉林市's
+    # the code says the report page, as the SMS invitation's sign-in leads to
+    assert urls[nanguan.uscc] == f"http://testserver/dispatch/e/{nanguan.uscc}/report/"
+    page = answer.content.decode()
+    assert qr_svg(urls[nanguan.uscc]) in page and "长春南关汽车零部件有限公司" in page
+    narrowed = world.client("changchun").get(f"/dispatch/plans/{plan.pk}/qr/", {"region": "220104"})
+    assert [e.uscc for e, _ in narrowed.context["codes"]] == [world.enterprise("chaoyang").uscc]
+
+
+def test_the_qr_codes_are_valid_svg_of_the_link() -> None:
+    url = "https://fugong.jl.gov.cn/dispatch/e/91220102000070010X/report/"
+    svg = ElementTree.fromstring(qr_svg(url))
+    assert svg.tag.endswith("svg") and svg.get("viewBox") and svg.find("{*}path") is not None
+    assert qr_svg(url) != qr_svg(url.replace("0X", "1X"))  # the picture depends on the link
+
+
+def test_the_qr_sheet_is_refused_beyond_the_dispatchers_scope(world: World, plan: Any) -> None:
+    sheet = f"/dispatch/plans/{plan.pk}/qr/"
+    assert world.client("changchun").get(sheet, {"region": "220200"}).status_code == 404  # 吉林市: unseen
+    assert world.client("changchun").get(sheet, {"region": "220000"}).status_code == 403  # the province
+    assert world.client("leader").get(f"/dispatch/plans/{plan.pk}/qr/").status_code == 403
+    assert world.client("reporter").get(f"/dispatch/plans/{plan.pk}/qr/").status_code == 403
+    assert "打印二维码" in world.client("changchun").get(f"/dispatch/plans/{plan.pk}/").content.decode()
+    assert "打印二维码" not in world.client("leader").get(f"/dispatch/plans/{plan.pk}/").content.decode()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fugong.dispatch.figures import views as board_views
+from fugong.dispatch.plans import qr_views
 from fugong.dispatch.plans import views as plan_views
 from fugong.dispatch.reports import baseline_views
 from fugong.dispatch.reports import views as report_views
@@ -21,4 +22,5 @@ urlpatterns = [
     path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/edit/", plan_views.plan_edit, name="plan_edit"),
     path("plans/<int:plan_id>/unlock/", plan_views.plan_unlock, name="plan_unlock"),
+    path("plans/<int:plan_id>/qr/", qr_views.plan_qr_sheet, name="plan_qr_sheet"),
 ]

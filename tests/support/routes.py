@@ -168,6 +168,8 @@ ROUTES: dict[str, Entry] = {
     "enterprises/import/": Entry(writes="form"),
     "enterprises/<str:uscc>/": Entry(),
     "enterprises/<str:uscc>/edit/": Entry(writes="form"),
+    # account 0 is nobody: those who may change the enterprise get 404 for it, the others the scope's 403/404
+    "enterprises/<str:uscc>/invite/": Entry(writes="post", extra_data={"account": "0"}),
     # jobs (a person's own: others get 404)
     "jobs/<int:job_id>/": Entry(),
     "jobs/<int:job_id>/result.xlsx": Entry(),
@@ -190,6 +192,7 @@ ROUTES: dict[str, Entry] = {
     "dispatch/plans/new/": Entry(writes="form"),
     "dispatch/plans/<int:plan_id>/": Entry(),
     "dispatch/plans/<int:plan_id>/edit/": Entry(writes="form"),
+    "dispatch/plans/<int:plan_id>/qr/": Entry(query={"region": "region"}, action=(Action.CHANGE,)),
     "dispatch/plans/<int:plan_id>/unlock/": Entry(
         writes="post", data={"enterprise": "enterprise"}, extra_data={"date": DAY, "reason": "矩阵核查"}
     ),

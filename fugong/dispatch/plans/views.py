@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Department
-from fugong.core.access import Action, access_object, require_action
+from fugong.core.access import Action, access_object, may_anywhere, require_action
 from fugong.core.cells import CellError, parse_date
 from fugong.core.errors import DomainError, ValidationFailed
 from fugong.core.kept_forms import restored_post
@@ -188,6 +188,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan,
         "covered": plan_enterprises(plan, today).visible_to(request.user).count(),
         "can_edit": Plan.objects.visible_to(request.user, Action.CHANGE).filter(pk=plan.pk).exists(),
+        "can_print_codes": may_anywhere(request.user, Action.CHANGE),  # as the QR sheet requires
         "unlocks": PeriodUnlock.objects.filter(
             plan=plan, enterprise__in=Enterprise.objects.visible_to(request.user)
         )
