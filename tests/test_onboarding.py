@@ -120,6 +120,23 @@ def test_a_second_phone_in_the_cell_adds_a_second_reporter(world: World) -> None
     assert reporters(A) == [(CLERK, True), ("13904310002", True)]
 
 
+def test_a_phone_taken_out_of_the_cell_loses_its_membership_the_other_stays(world: World) -> None:
+    run(
+        world.user("changchun"), sheet([A, "长春甲配件有限公司", "220102", "王会计", f"{CLERK}、13904310002"])
+    )
+    result = run(world.user("changchun"), sheet([A, "长春甲配件有限公司", "220102", "王会计", "13904310002"]))
+    assert "新建0，关联已有账号0，更换手机号1" in result.summary()
+    assert reporters(A) == [(CLERK, False), ("13904310002", True)]
+
+
+def test_a_dry_run_checks_the_phones_and_makes_no_account(world: World) -> None:
+    result = run(
+        world.user("changchun"), sheet([A, "长春甲配件有限公司", "220102", "王会计", CLERK]), dry_run=True
+    )
+    assert not result.written and not result.rejected
+    assert not User.objects.filter(phone=CLERK).exists() and not Notification.objects.exists()
+
+
 def test_an_existing_account_is_linked_without_an_invitation(world: World, sms: Any) -> None:
     staff = world.user("changchun")
     staff.phone = CLERK
@@ -145,7 +162,7 @@ def test_an_invalid_phone_rejects_its_row_with_the_reason_and_writes_nothing(wor
             "联系电话“0431-88880000”：“0431-88880000”像是固定电话；账号须用11位手机号接收短信验证码，请改填手机号",
         )
     ]
-    assert "因联系电话拒绝1" in result.summary()
+    assert result.summary().endswith("；因联系电话不能开通填报账号1行")
     assert not User.objects.filter(phone=CLERK).exists() and not Enterprise.objects.filter(uscc=A).exists()
     partial = run(world.user("changchun"), data, partial=True)
     assert partial.written and not Enterprise.objects.filter(uscc=B).exists()

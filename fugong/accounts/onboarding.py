@@ -203,7 +203,11 @@ def ensure_accounts(
     of the new phones that have none."""
     phones = {p for w in wanted for p in (*w.phones, *w.previous)}
     accounts = dict(User.objects.filter(bulk.AnyOf(F("phone"), phones)).values_list("phone", "pk"))
-    missing = {p: w for w in wanted for p in w.phones if p not in accounts}
+    missing: dict[str, Wanted] = {}
+    for w in wanted:  # the first row naming a phone names its account
+        for p in w.phones:
+            if p not in accounts:
+                missing.setdefault(p, w)
     if missing:
         # a user name that is a phone but whose account has another phone (made by hand) must
         # not be taken over, nor block the whole import with a unique-key failure
@@ -289,23 +293,23 @@ def settle_memberships(
     reviving: list[tuple[int, Wanted, str]] = []
     dropping: list[tuple[int, Wanted, str]] = []
     for w in wanted:
-        added = False
         for phone in w.phones:
             key = (accounts[phone], w.enterprise_id)
             if key in done:
                 continue
             done.add(key)
-            pk, active = stored.get(key, (0, False))
-            if active:
-                continue
-            (reviving if pk else adding).append((pk or accounts[phone], w, phone))
-            added = True
+            membership, active = stored.get(key, (0, False))
+            if membership and not active:
+                reviving.append((membership, w, phone))
+            elif not membership:
+                adding.append((accounts[phone], w, phone))
+        dropped = False
         for phone in w.previous:
-            key = (accounts.get(phone, 0), w.enterprise_id)
-            pk, active = stored.get(key, (0, False))
+            membership, active = stored.get((accounts.get(phone, 0), w.enterprise_id), (0, False))
             if active:
-                dropping.append((pk, w, phone))
-        if added and any(d[1] is w for d in dropping):
+                dropping.append((membership, w, phone))
+                dropped = True
+        if dropped:  # the registry's reporter went to the cell's other phone(s)
             result.moved += 1
     # accounts made by this run were counted as created; the others were linked
     result.linked += sum(1 for uid, _, _ in adding if uid not in invitations)

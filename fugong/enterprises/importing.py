@@ -87,6 +87,8 @@ class ImportResult:
         )
         if self.accounts is None:
             return text
+        if not self.written:  # nothing was made: only what the phones stopped
+            return f"{text}；因联系电话不能开通填报账号{self.rejected_for_phone}行"
         a = self.accounts
         return (
             f"{text}；填报账号：新建{a.created}，关联已有账号{a.linked}，更换手机号{a.moved}，"
