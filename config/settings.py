@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fugong.core",
     "fugong.regions",
     "fugong.accounts",
+    "fugong.sso",
     "fugong.enterprises",
     "fugong.dispatch",
     "fugong.leaders",
@@ -180,6 +181,19 @@ FUGONG_RATING_WORKDAYS = int(os.environ.get("FUGONG_RATING_WORKDAYS", "3"))
 # Notices: links in SMS, e-mail and robot messages are made absolute with the site's address.
 FUGONG_SITE_URL = os.environ.get("FUGONG_SITE_URL", "")
 FUGONG_WEBHOOK_TIMEOUT = float(os.environ.get("FUGONG_WEBHOOK_TIMEOUT", "5"))
+# Signing in through WeCom (企业微信) and DingTalk (钉钉), fugong/sso: each is offered on the
+# sign-in page once its keys are set. Every address is a setting, so an intranet install can point
+# at a government edition of either app or at a local proxy.
+FUGONG_WECOM_CORP_ID = os.environ.get("FUGONG_WECOM_CORP_ID", "")
+FUGONG_WECOM_AGENT_ID = os.environ.get("FUGONG_WECOM_AGENT_ID", "")
+FUGONG_WECOM_SECRET = os.environ.get("FUGONG_WECOM_SECRET", "")
+FUGONG_WECOM_LOGIN_URL = os.environ.get("FUGONG_WECOM_LOGIN_URL", "https://login.work.weixin.qq.com/wwlogin/sso/login")
+FUGONG_WECOM_OAUTH_URL = os.environ.get("FUGONG_WECOM_OAUTH_URL", "https://open.weixin.qq.com/connect/oauth2/authorize")
+FUGONG_WECOM_API_URL = os.environ.get("FUGONG_WECOM_API_URL", "https://qyapi.weixin.qq.com")
+FUGONG_DINGTALK_APP_KEY = os.environ.get("FUGONG_DINGTALK_APP_KEY", "")
+FUGONG_DINGTALK_APP_SECRET = os.environ.get("FUGONG_DINGTALK_APP_SECRET", "")
+FUGONG_DINGTALK_LOGIN_URL = os.environ.get("FUGONG_DINGTALK_LOGIN_URL", "https://login.dingtalk.com/oauth2/auth")
+FUGONG_DINGTALK_API_URL = os.environ.get("FUGONG_DINGTALK_API_URL", "https://api.dingtalk.com")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

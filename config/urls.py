@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("fugong.accounts.urls")),
+    path("", include("fugong.sso.urls")),
     path("regions/", include("fugong.regions.urls")),
     path("enterprises/", include("fugong.enterprises.urls")),
     path("jobs/", include("fugong.core.urls")),

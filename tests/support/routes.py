@@ -161,6 +161,10 @@ ROUTES: dict[str, Entry] = {
     "password/": Entry(own=True, writes="post"),
     "tokens/": Entry(own=True, writes="post"),
     "tokens/<int:token_id>/revoke/": Entry(writes="post"),
+    "sso/wecom/": Entry(public=True, own=True, note="not configured in the matrix: 404 for everyone"),
+    "sso/wecom/callback/": Entry(public=True, own=True),
+    "sso/dingtalk/": Entry(public=True, own=True, note="not configured in the matrix: 404 for everyone"),
+    "sso/dingtalk/callback/": Entry(public=True, own=True),
     # regions and enterprises
     "regions/<str:code>/": Entry(),
     "enterprises/": Entry(filters={"region": "region"}),
