@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fugong.accounts.invitations import do_resend_invitation
 from fugong.accounts.models import Membership, User
-from fugong.accounts.onboarding import ContactRow, do_enrol_reporters, do_resend_invitation
+from fugong.accounts.onboarding import ContactRow, do_enrol_reporters
 from fugong.core.access import Role
 from fugong.core.errors import Forbidden, TooManyAttempts
 from fugong.core.models import AuditEvent, Channel

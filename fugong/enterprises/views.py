@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as PydanticError
 
-from fugong.accounts import onboarding
+from fugong.accounts import invitations
 from fugong.accounts.models import User
 from fugong.core import audit, jobs
 from fugong.core.access import Action, access_object, require_action
@@ -96,7 +96,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         "can_edit": can_edit,
         "history": labelled_history(enterprise),
         # who reports for it, for those who may change it (the phones masked even so)
-        "reporters": onboarding.reporters_of(enterprise) if can_edit else [],
+        "reporters": invitations.reporters_of(enterprise) if can_edit else [],
     }
     return render(request, "enterprises/detail.html", context)
 
@@ -111,7 +111,7 @@ def enterprise_invite(request: HttpRequest, uscc: str) -> HttpResponse:
     if account is None:
         raise NotFound("找不到该填报员账号")
     try:
-        onboarding.do_resend_invitation(request.user, account, enterprise=enterprise, channel=Channel.WEB)
+        invitations.do_resend_invitation(request.user, account, enterprise=enterprise, channel=Channel.WEB)
     except TooManyAttempts as exc:
         messages.error(request, exc.message)
     else:

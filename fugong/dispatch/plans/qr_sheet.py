@@ -2,7 +2,7 @@
 
 A county prints it for the enterprises it dispatches, to hand out or post at a park's gate: a
 reporter scans it, signs in by SMS code and lands on the form. The link is the one the SMS
-invitation opens after sign-in (accounts.onboarding.report_path), made absolute with the site's
+invitation opens after sign-in (accounts.invitations.report_path), made absolute with the site's
 address. The codes are inline SVG (segno, no image library), so the page prints as it is.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import segno
 from django.conf import settings
 
-from fugong.accounts.onboarding import report_path
+from fugong.accounts.invitations import report_path
 from fugong.core.access import dispatch_region_q, may_dispatch_at
 from fugong.core.errors import Forbidden
 from fugong.dispatch.models import Plan
