@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from fugong.core.access import Action, may_anywhere, reports_for_others
+from fugong.core.access import Action, administers_somewhere, may_anywhere, reports_for_others
 from fugong.problems.scorecards import can_read_scorecards
 
 
@@ -62,6 +62,7 @@ PAGES = (
     # import view asks for the report permission; a firm's own clerk reports on the phone form)
     Page("导入填报表", "report_import", reports_for_others),
     Page("导入企业名单", "enterprise_import", changes_registry),
+    Page("账号管理", "account_list", administers_somewhere),
     Page("通知渠道", "admin:app_list", is_staff, (("app_label", "notify"),)),
     Page("管理后台", "admin:index", is_staff),
 )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from fugong.accounts import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("accounts/", include("fugong.accounts.administration_urls")),
 ]

@@ -211,6 +211,69 @@ def reports_for_others(user: Any) -> bool:
     return scope.everything or bool(grant.paths) or bool(grant.enterprise_ids - scope.own_enterprise_ids)
 
 
+# ---- delegated administration of accounts: who may grant which role where ----
+
+# A role's rank: an account is administered by those ranked above it, or ranked the same but
+# anchored above it (a city dispatcher makes its counties' dispatchers; no one makes a peer).
+# A leader ranks with dispatchers: read-only, but nobody below a region's dispatchers names one.
+ROLE_RANK: dict[str, int] = {
+    Role.ADMIN: 4,
+    Role.DISPATCHER: 3,
+    Role.LEADER: 3,
+    Role.HANDLER: 2,
+    Role.LIAISON: 1,
+    Role.REPORTER: 1,
+}
+
+
+def _administered_ranks(user: Any) -> list[tuple[str, int]]:
+    """(subtree path, rank) of each region role that administers accounts: a region admin
+    (MANAGE) ranks as an admin, a dispatcher (CHANGE without MANAGE) as a dispatcher."""
+    scope = scope_for(user)
+    managed = scope.grant(Action.MANAGE).paths
+    ranks = [(p, ROLE_RANK[Role.ADMIN]) for p in managed]
+    ranks += [(p, ROLE_RANK[Role.DISPATCHER]) for p in scope.grant(Action.CHANGE).paths if p not in managed]
+    return ranks
+
+
+def administers_somewhere(user: Any) -> bool:
+    """Whether the user manages any accounts at all (the 账号管理 page is theirs)."""
+    return sees_everything(user) or bool(_administered_ranks(user))
+
+
+def administered_paths(user: Any) -> tuple[str, ...]:
+    """The subtrees whose accounts the user manages (none for a superuser, who manages all)."""
+    return tuple(sorted(p for p, _ in _administered_ranks(user)))
+
+
+def grant_refusal(user: Any, role: str, path: str | None, where: str = "") -> str | None:
+    """Why `user` may not grant (or withdraw) `role` anchored at the region `path` (an
+    enterprise's or department's region for those roles; None for a nationwide admin), in
+    Chinese; None when they may. `where` names the anchor in the reason."""
+    if sees_everything(user):
+        return None
+    ranks = _administered_ranks(user)
+    label = Role(role).label
+    if not ranks:
+        return "您的角色不能管理账号，请联系上级调度员"
+    if not path:
+        return f"全国范围的“{label}”只能由系统管理员授予"
+    covering = [(own, rank) for own, rank in ranks if path.startswith(own)]
+    if not covering:
+        return f"“{where or path}”不在您管理的区划内，不能授予或撤销那里的角色"
+    wanted = ROLE_RANK[role]
+    for own, rank in covering:
+        if wanted < rank or (wanted == rank and path != own):
+            return None  # ranked below the user's, or the same rank strictly below their anchor
+    if all(wanted > rank for _, rank in covering):
+        return f"不能授予比自己更高的角色“{label}”，请联系上级"
+    return f"“{label}”只能由上级授予：不能在您所在的同级区划设立同级角色"
+
+
+def may_grant(user: Any, role: str, path: str | None) -> bool:
+    return grant_refusal(user, role, path) is None
+
+
 def forget_scope(user: Any) -> None:
     """Call after changing a user's memberships within the same request."""
     if hasattr(user, "_fugong_scope"):

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fugong.accounts.actions import do_create_token
+from fugong.accounts.administration import do_create_account
+from fugong.accounts.delegation import account_refusal, administered_users
 from fugong.accounts.models import ApiToken, Department
 from fugong.core import jobs
 from fugong.core.access import Action, scope_for
@@ -49,6 +51,7 @@ class Side:
     problem: Problem
     attachment: Attachment
     plan: Plan
+    account: Any  # a reporter of the side's enterprise (accounts.models.User)
     job: Job
     token: ApiToken
     notification: Notification
@@ -150,6 +153,14 @@ def _side(
     (attachment,) = do_attach(world.user(raiser), problem, [pdf], now=NOW)
     job = jobs.enqueue("enterprise_import", user=world.user(dispatcher), payload={"filename": "x.csv"}, data=b"")
     token, _ = do_create_token(world.user(dispatcher), f"{label}矩阵令牌", channel="api")
+    account = do_create_account(
+        world.user(dispatcher),
+        phone=f"1370431{region[2:6]}",
+        display_name=f"{label}矩阵填报员",
+        role="reporter",
+        enterprise=enterprise.uscc,
+        channel="api",
+    ).user
     notification = Notification.objects.create(
         user=world.user(dispatcher), title=f"{label}矩阵核查消息", body="矩阵核查", url="/"
     )
@@ -161,6 +172,7 @@ def _side(
         problem=problem,
         attachment=attachment,
         plan=plan,
+        account=account,
         job=job,
         token=token,
         notification=notification,
@@ -175,6 +187,9 @@ def sees(user: Any, kind: str, obj: Any, actions: Iterable[str] = (Action.VIEW,)
         return bool(obj.user_id == user.pk)
     if kind == "attachment":
         return sees(user, "problem", obj.problem, actions)
+    if kind == "account":  # seen where administered; changed unless a role of it is beyond the user
+        seen = administered_users(user).filter(pk=obj.pk).exists()
+        return seen and (actions == (Action.VIEW,) or account_refusal(user, obj, "修改") is None)
     model: Any = {
         "enterprise": Enterprise,
         "report": Report,
