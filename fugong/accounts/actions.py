@@ -34,12 +34,14 @@ def name_on_address_limit() -> throttle.Limit:
 
 
 def login_limit(scope: str, free: int) -> throttle.Limit:
+    longest_wait = timedelta(seconds=settings.FUGONG_LOGIN_LONGEST_WAIT_SECONDS)
     return throttle.Limit(
         scope,
         free=free,
         first_wait=timedelta(seconds=settings.FUGONG_LOGIN_FIRST_WAIT_SECONDS),
-        longest_wait=timedelta(seconds=settings.FUGONG_LOGIN_LONGEST_WAIT_SECONDS),
-        forget_after=timedelta(seconds=settings.FUGONG_LOGIN_FORGET_SECONDS),
+        longest_wait=longest_wait,
+        # a forget period shorter than the longest wait would let a waiting name start afresh
+        forget_after=max(timedelta(seconds=settings.FUGONG_LOGIN_FORGET_SECONDS), longest_wait),
     )
 
 
