@@ -250,3 +250,14 @@ def test_the_throttle_serves_other_secrets_the_same_way(world: World) -> None:
     throttle.clear(codes, "13900000000")
     assert throttle.failures(codes, "13900000000") == 0
     throttle.refuse_if_throttled(codes, "13900000000")
+
+
+def test_the_administrator_sees_who_must_wait_and_cannot_edit_it(world: World) -> None:
+    for _ in range(5):
+        sign_in(Client(), "changchun", "wrong")
+    User.objects.filter(username="admin").update(is_staff=True, is_superuser=True)  # as seed_demo makes it
+    admin = world.client("admin")
+    page = admin.get("/admin/core/throttle/").content.decode()
+    assert "失败次数限制" in page and "changchun" in page and "账号" in page
+    row = Throttle.objects.get(scope="login-user", key="changchun")
+    assert admin.get(f"/admin/core/throttle/{row.pk}/delete/").status_code == 403
