@@ -137,8 +137,12 @@ def test_an_account_with_a_role_beyond_the_dispatcher_is_not_theirs_to_disable(w
     changchun = world.user("changchun")
     clerk = reporter_at(world, "nanguan", "13904310012")
     Membership.objects.create(user=clerk, role=Role.REPORTER, enterprise=world.enterprise("changyi"))
-    with pytest.raises(Forbidden, match=r"吉林昌邑化工有限公司.*超出您的管理范围"):
+    with pytest.raises(Forbidden, match="另有您管理的区划以外的角色") as refused:
         adm.do_disable_account(changchun, adm.account_for(changchun, clerk.pk), channel=WEB)
+    assert "吉林昌邑" not in refused.value.message  # counted, not named
+    page = world.client("changchun").get(f"/accounts/{clerk.pk}/").content.decode()
+    assert "另有 1 个您管理的区划以外的有效角色" in page and "吉林昌邑" not in page
+    assert "吉林昌邑" not in world.client("changchun").get("/accounts/?q=0012").content.decode()
     # but 长春's role on it is 长春's to withdraw
     mine = clerk.memberships.get(enterprise=world.enterprise("nanguan"))
     adm.do_withdraw_role(changchun, mine, channel=WEB)
@@ -149,6 +153,8 @@ def test_an_account_with_a_role_beyond_the_dispatcher_is_not_theirs_to_disable(w
         adm.do_withdraw_role(
             changchun, clerk.memberships.get(enterprise=world.enterprise("changyi")), channel=WEB
         )
+    # the province administers both: it may disable the account
+    adm.do_disable_account(world.user("province"), clerk, channel=WEB)
 
 
 def test_a_phone_that_has_an_account_gets_the_role_on_it(world: World) -> None:
@@ -195,18 +201,21 @@ def test_a_landline_is_refused_with_the_reason(world: World) -> None:
 # ---- disabling ends sign-ins at once ----
 
 
+def token_answer(raw: str) -> int:
+    return Client().get("/api/v1/auth/tokens", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
+
+
 def test_a_disabled_account_loses_its_session_and_token_at_once(world: World) -> None:
     reporter = world.user("reporter")
     browser = world.client("reporter")
     _, raw = do_create_token(reporter, "脚本", channel=WEB)
-    api = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     assert browser.get("/password/").status_code == 200
-    assert Client().get("/api/v1/auth/tokens", **api).status_code == 200
+    assert token_answer(raw) == 200
     adm.do_disable_account(world.user("changchun"), reporter, channel=WEB)
     assert browser.get("/password/")["Location"].startswith("/login/")
-    assert Client().get("/api/v1/auth/tokens", **api).status_code == 401
+    assert token_answer(raw) == 401
     adm.do_enable_account(world.user("changchun"), reporter, channel=WEB)
-    assert Client().get("/api/v1/auth/tokens", **api).status_code == 401  # revoked, not only refused
+    assert token_answer(raw) == 401  # revoked, not only refused
     assert browser.get("/password/")["Location"].startswith("/login/")  # its session is gone
 
 
@@ -216,7 +225,7 @@ def test_is_active_false_alone_already_refuses_session_and_token(world: World) -
     _, raw = do_create_token(world.user("handler"), "脚本", channel=WEB)
     User.objects.filter(username="handler").update(is_active=False)
     assert browser.get("/password/")["Location"].startswith("/login/")
-    assert Client().get("/api/v1/auth/tokens", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    assert token_answer(raw) == 401
 
 
 def test_a_password_reset_gives_a_temporary_password_and_ends_the_old_sessions(world: World) -> None:

@@ -119,9 +119,12 @@ def account_version(user: User) -> str:
     return version_of(account_state(user))
 
 
-def account_history(user: User) -> QuerySet[AuditEvent]:
-    """The audit rows of the account, its roles and its tokens, newest first."""
-    membership_keys = [str(pk) for pk in user.memberships.values_list("pk", flat=True)]
+def account_history(user: User, membership_ids: list[int] | None = None) -> QuerySet[AuditEvent]:
+    """The audit rows of the account, its roles (all, or those of `membership_ids`: the ones the
+    reader may see) and its tokens, newest first."""
+    if membership_ids is None:
+        membership_ids = list(user.memberships.values_list("pk", flat=True))
+    membership_keys = [str(pk) for pk in membership_ids]
     token_keys = [str(pk) for pk in user.api_tokens.values_list("pk", flat=True)]
     return AuditEvent.objects.filter(
         Q(object_type="user", object_key=str(user.pk))

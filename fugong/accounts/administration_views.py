@@ -21,6 +21,7 @@ from fugong.accounts.delegation import (
     account_refusal,
     administered_memberships_q,
     administered_users,
+    in_region,
     membership_refusal,
     with_anchors,
 )
@@ -103,10 +104,15 @@ def account_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("display_name", "pk").prefetch_related(roles), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    rows = []
+    for user in page:  # another region's roles are counted, not named
+        shown = [m for m in user.active_roles if in_region(actor, m)]
+        rows.append((user, shown, len(user.active_roles) - len(shown)))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
+        "rows": rows,
         "q": search,
         "role": role,
         "roles": Role.choices,
@@ -115,21 +121,24 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/manage/list.html", context)
 
 
-def labelled_history(user: User) -> list[tuple[Any, str]]:
-    return [(e, audit.action_label(e.action)) for e in admin_actions.account_history(user)[:100]]
+def labelled_history(user: User, memberships: list[Membership]) -> list[tuple[Any, str]]:
+    events = admin_actions.account_history(user, [m.pk for m in memberships])[:100]
+    return [(e, audit.action_label(e.action)) for e in events]
 
 
 def render_account(
     request: HttpRequest, user: User, error: DomainError | None = None, typed: Any = None
 ) -> HttpResponse:
     actor = request.user
-    memberships = with_anchors(user.memberships.order_by("-active", "pk"))
+    every = list(with_anchors(user.memberships.order_by("-active", "pk")))
+    shown = [m for m in every if in_region(actor, m)]  # another region's roles: counted, not named
     context = {
         "account": user,
-        "memberships": [(m, m.active and membership_refusal(actor, m) is None) for m in memberships],
+        "memberships": [(m, m.active and membership_refusal(actor, m) is None) for m in shown],
+        "other_roles": sum(1 for m in every if m.active and m not in shown),
         "refusal": account_refusal(actor, user, "停用" if user.is_active else "启用"),
         "sms_only": admin_actions.signs_in_by_sms_only(user),
-        "history": labelled_history(user),
+        "history": labelled_history(user, shown),
         "base_version": admin_actions.account_version(user),
         "error": error,
         "typed": typed or {},

@@ -73,23 +73,26 @@ def administered_users(actor: Any) -> QuerySet[User]:
     return User.objects.filter(pk__in=held_here, is_superuser=False, is_staff=False).exclude(pk=actor.pk)
 
 
+def in_region(actor: Any, membership: Membership) -> bool:
+    """Whether the membership is anchored where the actor administers: only those are shown to
+    them (another region's enterprise or department is not theirs to read about)."""
+    if sees_everything(actor):
+        return True
+    path = anchor_path(membership)
+    return path is not None and any(path.startswith(p) for p in administered_paths(actor))
+
+
 def account_refusal(actor: Any, user: User, doing: str) -> str | None:
     """Why `actor` may not `doing` (停用, 启用, 重置密码) the account as a whole: it is their own,
-    or one of its active roles lies beyond what they may grant (it would lose that role too)."""
+    or one of its active roles lies beyond what they may grant (it would lose that role too).
+    A role outside their region is not named, only said to exist."""
     if user.pk == actor.pk:
         return f"不能{doing}自己的账号，请联系上级调度员"
     if (user.is_superuser or user.is_staff) and not sees_everything(actor):
         return f"系统管理员账号只能由系统管理员{doing}"
     for m in with_anchors(user.memberships.filter(active=True)):
-        reason = grant_refusal(actor, m.role, anchor_path(m), anchor_name(m))
-        if reason is not None:
-            return f"该账号还担任“{m}”，超出您的管理范围，不能{doing}；请联系{who_to_ask(m)}"
+        if not in_region(actor, m):
+            return f"该账号另有您管理的区划以外的角色，不能由您{doing}；请联系上级调度员或系统管理员"
+        if grant_refusal(actor, m.role, anchor_path(m), anchor_name(m)) is not None:
+            return f"该账号担任“{m}”，不能由您{doing}；请联系上级调度员或系统管理员"
     return None
-
-
-def who_to_ask(membership: Membership) -> str:
-    """Whom a refused dispatcher should ask about an account holding this role."""
-    path = anchor_path(membership)
-    if path is None:
-        return "系统管理员"
-    return f"“{anchor_name(membership)}”所在区划的上级调度员或系统管理员"
