@@ -99,7 +99,10 @@ api = FugongAPI(
 
 
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return api.create_response(request, error.as_dict(), status=error.status)
+    response = api.create_response(request, error.as_dict(), status=error.status)
+    if "retry_after" in error.details:  # a throttle's wait (core.throttle.Throttled), in seconds
+        response["Retry-After"] = str(error.details["retry_after"])
+    return response
 
 
 @api.exception_handler(DomainError)

@@ -37,6 +37,7 @@ def test_five_failures_make_the_account_wait_a_minute_even_for_the_right_passwor
         content_type="application/json",
     )
     assert api.status_code == 429 and 50 < api.json()["details"]["retry_after"] <= 60
+    assert api["Retry-After"] == str(api.json()["details"]["retry_after"])
 
 
 def test_logout_ends_the_session(world: World) -> None:
