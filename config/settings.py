@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # "我的设备": when each signed-in session was last used (fugong/accounts/devices.py)
+    "fugong.accounts.devices.DeviceSeenMiddleware",
     # who is acting, for the audit trail's receivers; writes the request's refusals at its end
     "fugong.core.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

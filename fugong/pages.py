@@ -70,6 +70,7 @@ ACCOUNT_PAGES = (
     # API tokens serve bureaus' systems; a firm's clerk or a liaison works in the browser
     Page("接口令牌", "tokens", reads_regions),
     Page("修改密码", "password_change", everyone),
+    Page("我的设备", "devices", everyone),
 )
 
 

@@ -148,3 +148,64 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at}"
+
+
+class SmsCode(models.Model):
+    """A sign-in code sent to a phone (accounts.sms_sign_in). Only its HMAC is kept; it is good
+    for one sign-in within its minutes, and every check of it, right or wrong, uses one of its
+    attempts, so parallel guesses cannot get more checks than the limit."""
+
+    phone = models.CharField("手机号", max_length=11)
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField("验证码摘要", max_length=64)
+    address = models.GenericIPAddressField("请求地址", null=True, blank=True)
+    created_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("已核对次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "-created_at"], name="smscode_latest")]
+        verbose_name = verbose_name_plural = "短信验证码"
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SmsAllowance(models.Model):
+    """How many codes one phone or one address has been sent in its current window.
+
+    One row per (rule, phone or address), its key an HMAC so that numbers nobody registered are
+    not kept in clear; taken by conditional UPDATEs (accounts.sms_sign_in.take_allowance), so
+    parallel requests cannot both take the last one."""
+
+    key = models.CharField("键", max_length=64, unique=True)
+    window_start = models.DateTimeField("本时段开始")
+    count = models.PositiveIntegerField("本时段已发送", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "验证码发送额度"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}…：{self.count}"
+
+
+class DeviceSession(models.Model):
+    """A signed-in browser: which session it is, so "我的设备" lists and ends sessions without
+    decoding every session row (accounts.devices)."""
+
+    session_key = models.CharField("会话", max_length=40, unique=True)
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="devices")
+    device = models.CharField("设备", max_length=80)
+    user_agent = models.CharField("浏览器标识", max_length=300, blank=True)
+    address = models.GenericIPAddressField("登录地址", null=True, blank=True)
+    by_sms = models.BooleanField("短信验证码登录", default=False)
+    signed_in_at = models.DateTimeField("登录时间")
+    last_seen_at = models.DateTimeField("最近使用")
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name = verbose_name_plural = "登录设备"
+
+    def __str__(self) -> str:
+        return f"{self.user}·{self.device}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from fugong.accounts import views
+from fugong.accounts import sms_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,5 +9,10 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("login/sms/code/", sms_views.send_code, name="sms_send_code"),
+    path("login/sms/", sms_views.sign_in, name="sms_sign_in"),
+    path("devices/", sms_views.device_list, name="devices"),
+    path("devices/<int:device_id>/revoke/", sms_views.revoke_device, name="revoke_device"),
+    path("devices/revoke-others/", sms_views.revoke_other_devices, name="revoke_other_devices"),
     path("accounts/", include("fugong.accounts.administration_urls")),
 ]

@@ -33,6 +33,8 @@ ACTION_LABELS: dict[str, str] = {
     "auth.login_failed": "登录失败",
     "auth.lockout": "登录被锁定",
     "auth.logout": "退出登录",
+    "auth.sms_code": "发送登录验证码",
+    "auth.device_revoke": "让登录设备退出",
     "access.forbidden": "无权操作被拒",
     "access.not_found": "越权访问被拒",
     "user.create": "新建用户",

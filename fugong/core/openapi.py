@@ -90,7 +90,7 @@ def statuses_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         statuses.append(413)
     if operation.get("parameters") or "requestBody" in operation:
         statuses.append(422)
-    if not signed_in and path.endswith("/auth/token"):
+    if not signed_in and path.endswith(("/auth/token", "/auth/sms-code")):
         statuses.append(429)
     return sorted(statuses)
 

@@ -26,6 +26,12 @@ class Topic(models.TextChoices):
     MANUAL = "manual", "调度员催报"
 
 
+# Outbox rows only, never a topic a person or a robot subscribes to: the SMS sign-in code
+# (accounts.sms_sign_in), sent at once through delivery.send_now and never kept in clear.
+SIGN_IN = "signin"
+DELIVERY_TOPICS = [*Topic.choices, (SIGN_IN, "登录验证码")]
+
+
 class Notification(models.Model):
     """A message to one user, e.g. a reminder to report before the deadline."""
 
@@ -211,7 +217,7 @@ class Delivery(models.Model):
         related_name="+",
     )
     address = models.CharField("收件地址", max_length=254, blank=True)  # e-mail or phone; blank for robots
-    topic = models.CharField("类别", max_length=10, choices=Topic.choices)
+    topic = models.CharField("类别", max_length=10, choices=DELIVERY_TOPICS)
     key = models.CharField("去重键", max_length=160, blank=True)
     title = models.CharField("标题", max_length=100)
     body = models.TextField("内容", blank=True)

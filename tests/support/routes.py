@@ -46,6 +46,7 @@ PATH_KINDS = {
     "attachment_id": "attachment",
     "code": "region",
     "notification_id": "notification",
+    "device_id": "device",
 }
 
 
@@ -172,6 +173,12 @@ ROUTES: dict[str, Entry] = {
     "password/": Entry(own=True, writes="post"),
     "tokens/": Entry(own=True, writes="post"),
     "tokens/<int:token_id>/revoke/": Entry(writes="post"),
+    # SMS sign-in: asked without a phone or code, so every caller gets the same 422
+    "login/sms/code/": Entry(public=True, own=True, writes="post"),
+    "login/sms/": Entry(public=True, own=True, writes="post"),
+    "devices/": Entry(own=True),
+    "devices/<int:device_id>/revoke/": Entry(writes="post"),
+    "devices/revoke-others/": Entry(own=True, writes="post"),
     "sso/wecom/": Entry(public=True, own=True, note="not configured in the matrix: 404 for everyone"),
     "sso/wecom/callback/": Entry(public=True, own=True),
     "sso/dingtalk/": Entry(public=True, own=True, note="not configured in the matrix: 404 for everyone"),
@@ -232,6 +239,8 @@ ROUTES: dict[str, Entry] = {
     "GET api/v1/docs": Entry(public=True),
     "POST api/v1/auth/token": Entry(public=True, own=True, body=lambda v: {"username": "nobody", "password": "x"}),
     "GET api/v1/auth/tokens": Entry(own=True),
+    # a malformed phone: 422 for everyone, before any gateway or account is looked at
+    "POST api/v1/auth/sms-code": Entry(public=True, own=True, body=lambda v: {"phone": "12345"}),
     "DELETE api/v1/auth/tokens/<token_id>": Entry(),
     "GET api/v1/regions/<code>": Entry(),
     "GET api/v1/regions/<code>/children": Entry(),

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fugong.accounts.actions import do_create_token
 from fugong.accounts.administration import do_create_account
 from fugong.accounts.delegation import account_refusal, administered_users
-from fugong.accounts.models import ApiToken, Department
+from fugong.accounts.models import ApiToken, Department, DeviceSession
 from fugong.core import jobs
 from fugong.core.access import Action, scope_for
 from fugong.core.models import Job
@@ -55,6 +56,7 @@ class Side:
     job: Job
     token: ApiToken
     notification: Notification
+    device: DeviceSession
     day: datetime.date = DAY
 
     def obj(self, kind: str) -> Any:
@@ -164,6 +166,15 @@ def _side(
     notification = Notification.objects.create(
         user=world.user(dispatcher), title=f"{label}矩阵核查消息", body="矩阵核查", url="/"
     )
+    browser = SessionStore()
+    browser.create()  # another signed-in browser of the dispatcher's
+    device = DeviceSession.objects.create(
+        session_key=str(browser.session_key),
+        user=world.user(dispatcher),
+        device="安卓手机 · 微信",
+        signed_in_at=NOW,
+        last_seen_at=NOW,
+    )
     return Side(
         label=label,
         region=region,
@@ -176,6 +187,7 @@ def _side(
         job=job,
         token=token,
         notification=notification,
+        device=device,
     )
 
 
@@ -183,7 +195,7 @@ def sees(user: Any, kind: str, obj: Any, actions: Iterable[str] = (Action.VIEW,)
     """Whether the access layer lets `user` reach `obj` for any of `actions`."""
     if user is None:
         return False
-    if kind in ("token", "notification"):  # a person's own
+    if kind in ("token", "notification", "device"):  # a person's own
         return bool(obj.user_id == user.pk)
     if kind == "attachment":
         return sees(user, "problem", obj.problem, actions)
