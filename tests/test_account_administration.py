@@ -20,6 +20,7 @@ from fugong.core.access import Role
 from fugong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from fugong.core.models import AuditEvent
 from fugong.core.versions import StaleVersion
+from fugong.notify.models import Notification
 from tests.conftest import PASSWORD, World
 from tests.support.personas import P, row
 
@@ -69,6 +70,8 @@ def test_a_county_dispatcher_creates_its_own_enterprises_reporters(world: World,
     assert created.new_account and created.temporary_password is None  # reporters sign in by SMS
     assert created.user.username == created.user.phone == "13904310001"
     assert not created.user.has_usable_password()
+    invitation = Notification.objects.get(user=created.user)  # queued once, as from the registry
+    assert "邀请您作为长春南关汽车零部件有限公司的填报员" in invitation.body
     # 朝阳区 is another county: its enterprise is not even found (never named to the county)
     with pytest.raises(ValidationFailed, match="未找到企业"):
         create(county, Role.REPORTER, phone="13904310002", enterprise=world.enterprise("chaoyang").uscc)
@@ -326,6 +329,8 @@ def test_a_dispatcher_creates_grants_withdraws_and_disables_through_the_pages(wo
     user = User.objects.get(phone="13904310017")
     page = client.get(f"/accounts/{user.pk}/").content.decode()
     assert "企业填报员·长春南关汽车零部件有限公司" in page and "新建用户" in page
+    resend = f'action="/enterprises/{nanguan}/invite/"'
+    assert resend in page and "重发邀请" in page  # the reporter's "reset": the invitation again
     version = adm.account_version(user)
     answer = client.post(
         f"/accounts/{user.pk}/grant/", {"role": "liaison", "enterprise": chaoyang, "base_version": version}

@@ -10,7 +10,9 @@ ended, tokens revoked) is recorded here.
 A staff account's password reset sets a temporary password that the page shows once, for the
 dispatcher to hand over; it is not forced to be changed at the next sign-in (that would need a
 flag on the user and a check on every request), so the page asks the person to change it at
-修改密码. A reporter signs in by SMS code and has no password: their "reset" ends their sign-ins.
+修改密码. A reporter signs in by SMS code and has no password: their "reset" ends their sign-ins,
+and the account page offers the enterprise's 重发邀请 (accounts.invitations). A new reporter
+account gets its invitation queued in the outbox, as one made from the registry does.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fugong.accounts.delegation import (
     membership_refusal,
     with_anchors,
 )
+from fugong.accounts.invitations import queue_invitations
 from fugong.accounts.models import ApiToken, Department, Membership, User
 from fugong.core import access, audit
 from fugong.core.access import Role, grant_refusal
@@ -280,6 +283,10 @@ def do_create_account(
             existing = User.objects.get(Q(phone=number) | Q(username=number))
             return _grant_to_existing(actor, existing, role, anchor, channel)
         membership = _grant(actor, user, role, anchor)
+    if anchor.enterprise is not None and role == Role.REPORTER:  # as an account from the registry
+        queue_invitations(
+            actor, {user.pk: [(anchor.enterprise.uscc, anchor.enterprise.name)]}, timezone.now()
+        )
     return Created(user, membership, True, password)
 
 
