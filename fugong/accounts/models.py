@@ -136,20 +136,6 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class LoginAttempt(models.Model):
-    """A failed sign-in, kept to throttle guessing (per user name, within a time window)."""
-
-    username = models.CharField("用户名", max_length=150, db_index=True)
-    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "登录失败记录"
-
-    def __str__(self) -> str:
-        return f"{self.username} @ {self.at}"
-
-
 class SmsCode(models.Model):
     """A sign-in code sent to a phone (accounts.sms_sign_in). Only its HMAC is kept; it is good
     for one sign-in within its minutes, and every check of it, right or wrong, uses one of its
