@@ -4,10 +4,12 @@ history, invitations queued once, resend limits, and the printable QR sheet."""
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +20,7 @@ from fugong.accounts.models import Membership, User
 from fugong.accounts.onboarding import ContactRow, do_enrol_reporters
 from fugong.core.access import Role
 from fugong.core.errors import Forbidden, TooManyAttempts
-from fugong.core.models import AuditEvent, Channel
+from fugong.core.models import AuditEvent, Channel, Job
 from fugong.dispatch.plans.qr_sheet import qr_svg
 from fugong.enterprises.importing import check_import_enterprises
 from fugong.enterprises.models import Enterprise
@@ -222,12 +224,19 @@ def test_the_import_page_has_the_option(world: World) -> None:
     page = client.get("/enterprises/import/")
     assert 'name="accounts"' in page.content.decode()
     upload = sheet([A, "长春甲配件有限公司", "220102", "王会计", CLERK])
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     answer = client.post(
         "/enterprises/import/", {"file": SimpleUploadedFile("名单.csv", upload), "accounts": "1"}
     )
     assert "填报账号：新建1" in answer.content.decode()
+
+
+def test_a_big_file_imported_in_the_background_makes_the_accounts_too(world: World, settings: Any) -> None:
+    settings.FUGONG_BACKGROUND_IMPORT_BYTES = 1
+    upload = SimpleUploadedFile("名单.csv", sheet([A, "长春甲配件有限公司", "220102", "王会计", CLERK]))
+    world.client("changchun").post("/enterprises/import/", {"file": upload, "accounts": "1"})
+    call_command("run_jobs", "--once", stdout=io.StringIO())
+    assert "填报账号：新建1" in Job.objects.get().result["summary"]
+    assert reporters(A) == [(CLERK, True)]
 
 
 # ---- resend ----
