@@ -217,6 +217,9 @@ def test_a_disabled_account_loses_its_session_and_token_at_once(world: World) ->
     adm.do_disable_account(world.user("changchun"), reporter, channel=WEB)
     assert browser.get("/password/")["Location"].startswith("/login/")
     assert token_answer(raw) == 401
+    ended = AuditEvent.objects.get(action="user.sign_ins_end", object_key=str(reporter.pk))
+    assert ended.changes == {"sessions": 1, "tokens": 1}
+    assert not reporter.devices.exists()  # gone from 我的设备 too
     adm.do_enable_account(world.user("changchun"), reporter, channel=WEB)
     assert token_answer(raw) == 401  # revoked, not only refused
     assert browser.get("/password/")["Location"].startswith("/login/")  # its session is gone
