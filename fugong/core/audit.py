@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.logout": "退出登录",
     "auth.sms_code": "发送登录验证码",
     "auth.device_revoke": "让登录设备退出",
+    "sso.link": "关联企业微信或钉钉账号",
     "access.forbidden": "无权操作被拒",
     "access.not_found": "越权访问被拒",
     "user.create": "新建用户",
