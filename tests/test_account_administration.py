@@ -16,11 +16,12 @@ from django.test import Client
 from fugong.accounts import administration as adm
 from fugong.accounts.actions import do_create_token
 from fugong.accounts.models import Membership, User
-from fugong.core.access import Role
+from fugong.core.access import Role, grant_refusal
 from fugong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from fugong.core.models import AuditEvent
 from fugong.core.versions import StaleVersion
 from fugong.notify.models import Notification
+from fugong.regions.models import Region
 from tests.conftest import PASSWORD, World
 from tests.support.personas import P, row
 
@@ -52,6 +53,36 @@ def create(actor: Any, role: str, phone: str = "13904310001", **anchor: str) -> 
 
 
 # ---- the permission matrix ----
+
+# (who, role, at region, may grant): the rank of roles and the dispatch tree (公主岭 220184 is
+# province-managed, not under 长春市; 长春高新区 220173 is dispatched under 长春新区, not 长春市)
+RANKS = [
+    ("county", Role.REPORTER, "220102", True),
+    ("county", Role.HANDLER, "220102", True),
+    ("county", Role.DISPATCHER, "220102", False),  # a peer: only from above
+    ("county", Role.LEADER, "220102", False),
+    ("county", Role.REPORTER, "220104", False),  # another county
+    ("changchun", Role.DISPATCHER, "220102", True),
+    ("changchun", Role.LEADER, "220102", True),
+    ("changchun", Role.LEADER, "220100", False),
+    ("changchun", Role.ADMIN, "220102", False),  # ranked above a dispatcher
+    ("changchun", Role.REPORTER, "220184", False),
+    ("changchun", Role.REPORTER, "220173", False),
+    ("province", Role.DISPATCHER, "220184", True),
+    ("province", Role.DISPATCHER, "220000", False),
+    ("admin", Role.DISPATCHER, "220000", True),
+    ("leader", Role.REPORTER, "220102", False),
+    ("handler", Role.REPORTER, "220102", False),
+]
+
+
+@pytest.mark.parametrize(("who", "role", "code", "allowed"), RANKS)
+def test_the_rank_of_roles_decides_who_grants_what_where(
+    world: World, county: User, who: str, role: str, code: str, allowed: bool
+) -> None:
+    actor = county if who == "county" else world.user(who)
+    reason = grant_refusal(actor, role, Region.objects.get(code=code).path)
+    assert (reason is None) == allowed, reason
 
 
 def test_a_county_dispatcher_cannot_create_a_province_or_city_dispatcher(world: World, county: User) -> None:
