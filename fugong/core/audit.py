@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     "notify.preference": "修改通知设置",
     "notify.retry": "重试投递",
     "notify.test": "测试通知渠道",
+    "notify.channel_add": "新建通知渠道",
 }
 # Object types that are not a model's name (a model's own verbose_name is used otherwise).
 OBJECT_TYPE_LABELS: dict[str, str] = {"notification": "通知", "delivery": "通知投递", "file": "文件"}

@@ -206,18 +206,22 @@ def send_after_commit(row: Delivery, text: str) -> None:
     transaction.on_commit(lambda: threading.Thread(target=deliver, daemon=True).start())
 
 
-def send_now(row: Delivery, text: str) -> None:
+def send_now(row: Delivery, text: str) -> str | None:
+    """One attempt at `row` with `text` as its body, recorded on the row; None when the channel
+    took it, else the reason."""
     outgoing = copy.copy(row)
     outgoing.body = text
     try:
         send(outgoing)
     except SendFailed as exc:
         give_up(row, str(exc))
+        return str(exc)
     except Exception:
         log.exception("delivery %s failed", row.pk)
         give_up(row, "内部错误，已记录日志")
-    else:
-        record_sent(row, None)
+        return "内部错误，已记录日志"
+    record_sent(row, None)
+    return None
 
 
 def give_up(row: Delivery, reason: str) -> None:
