@@ -128,6 +128,9 @@ def test_an_unknown_or_disabled_phone_gets_the_same_answer_and_no_sms(transactio
         time.sleep(0.5)  # an SMS would have gone by now
         assert gateway.seen == []
     assert [(a.status_code, a.json()) for a in answers] == [(202, {"message": SENT})] * 2
+    again = Client().post("/api/v1/auth/sms-code", {"phone": STRANGER}, content_type="application/json")
+    assert again.status_code == 429 and "验证码1分钟内只能获取1次" in again.json()["message"]
+    assert 0 < int(again["Retry-After"]) <= 60
     assert not Delivery.objects.exists() and not SmsCode.objects.exists()
 
 

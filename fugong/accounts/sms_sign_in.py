@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -90,11 +91,11 @@ def take_allowance(rule: Rule, who: str, now: datetime.datetime) -> None:
         return
     if rows.filter(window_start__gt=now - rule.window, count__lt=rule.limit).update(count=F("count") + 1):
         return
-    started = rows.values_list("window_start", flat=True).get()
-    when = timezone.localtime(started + rule.window).strftime("%H:%M:%S")
-    raise TooManyAttempts(
-        rule.refusal.format(when=when), details={"retry_at": (started + rule.window).isoformat()}
-    )
+    ends = rows.values_list("window_start", flat=True).get() + rule.window
+    when = timezone.localtime(ends).strftime("%H:%M:%S")
+    # retry_after in seconds, as core.throttle gives it: the API sends it as Retry-After too
+    wait = max(math.ceil((ends - now).total_seconds()), 1)
+    raise TooManyAttempts(rule.refusal.format(when=when), details={"retry_after": wait})
 
 
 def sms_channel() -> Channel:
