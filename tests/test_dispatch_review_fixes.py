@@ -36,15 +36,7 @@ def test_a_plan_title_cannot_reach_into_the_reminder_text(world: World, plan: Pl
 
 
 def history(days: int, **values: Any) -> list[dict[str, Any]]:
-    base = {
-        "resumed": True,
-        "baseline_headcount": 480,
-        "reported_back": 300,
-        "isolated": 20,
-        "on_duty": 260,
-        "capacity_pct": 55,
-    }
-    return [{**base, **values, "date": DAY - datetime.timedelta(days=i + 1)} for i in range(days)]
+    return [{**figures(**values), "date": DAY - datetime.timedelta(days=i + 1)} for i in range(days)]
 
 
 def codes(raw: dict[str, Any], earlier: list[dict[str, Any]]) -> set[str]:
