@@ -336,3 +336,30 @@ def test_my_devices_lists_each_signed_in_browser_and_revoking_one_ends_it(db: An
     mine = DeviceSession.objects.get(user__username="liu")
     assert other.post(f"/devices/{mine.pk}/revoke/").status_code == 404
     assert phone.get("/devices/").status_code == 200
+
+
+def test_spent_codes_closed_allowances_and_ended_devices_are_purged_once_a_day(
+    db: Any, known_code: str
+) -> None:
+    from fugong.accounts.models import SmsAllowance
+    from fugong.accounts.sms_sign_in import do_purge_sign_in
+
+    reporter()
+    sms_channel()
+    do_send_sign_in_code(PHONE, address="10.0.0.1", now=T0)
+    signed_in = Client()
+    User.objects.create_user("liu", password="pass-2020-x")
+    signed_in.post("/login/", {"username": "liu", "password": "pass-2020-x"})
+    DeviceSession.objects.create(
+        session_key="gone",
+        user=User.objects.get(username="liu"),
+        device="x",
+        signed_in_at=T0,
+        last_seen_at=T0,
+    )
+    assert do_purge_sign_in(T0 + datetime.timedelta(hours=2)) == 1  # the ended device only
+    assert do_purge_sign_in(T0 + datetime.timedelta(hours=3)) == 0  # once a day
+    next_day = T0 + datetime.timedelta(days=1, hours=1)
+    assert do_purge_sign_in(next_day) == 1 + 3  # the code and its three allowances
+    assert not SmsCode.objects.exists() and not SmsAllowance.objects.exists()
+    assert DeviceSession.objects.get().session_key == signed_in.cookies["sessionid"].value

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self) -> None:
-        from fugong.accounts import devices, signals
+        from fugong.accounts import devices, jobs, signals  # noqa: F401  (jobs registers the purge)
         from fugong.accounts.models import active_memberships
         from fugong.core.access import register_membership_source
 

@@ -22,17 +22,19 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from fugong.accounts.models import SmsAllowance, SmsCode, User
+from fugong.accounts.models import DeviceSession, SmsAllowance, SmsCode, User
 from fugong.accounts.signals import record_failed_sign_in
 from fugong.core import audit
 from fugong.core.cells import CellError
 from fugong.core.errors import ErrorItem, TooManyAttempts, Unauthorized, Unavailable, ValidationFailed
 from fugong.core.phones import masked, normalize_mobile
+from fugong.notify.actions import do_claim
 from fugong.notify.delivery import send_after_commit
 from fugong.notify.models import SIGN_IN, Channel, Delivery
 
@@ -186,3 +188,18 @@ def failed(phone: str, address: str | None, reason: str) -> Unauthorized:
     """The one refusal the caller sees; the audit trail keeps the real reason (never the code)."""
     record_failed_sign_in(masked(phone), address, f"短信验证码登录失败：{reason}", audit.current().channel)
     return Unauthorized(WRONG)
+
+
+KEEP_CODES = datetime.timedelta(days=1)  # long past any code's life and any allowance's window
+
+
+def do_purge_sign_in(now: datetime.datetime) -> int:
+    """Once a day: spent codes, allowances whose window closed, devices whose session ended
+    (expired sessions are removed by Django's clearsessions, or never read again)."""
+    if not do_claim(f"purge-sign-in:{timezone.localdate(now)}", "清理过期验证码与登录设备"):
+        return 0
+    removed = SmsCode.objects.filter(expires_at__lt=now - KEEP_CODES).delete()[0]
+    removed += SmsAllowance.objects.filter(window_start__lt=now - KEEP_CODES).delete()[0]
+    live = Session.objects.filter(expire_date__gt=now).values("session_key")
+    removed += DeviceSession.objects.exclude(session_key__in=live).delete()[0]
+    return removed
