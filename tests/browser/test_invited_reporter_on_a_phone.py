@@ -75,4 +75,5 @@ def test_an_invited_clerk_opens_the_sms_link_signs_in_with_a_code_and_reports(
     assert phone.get_by_text("今日已报送").is_visible()
     phone.screenshot(path=str(Path(settings.VAR_DIR) / "mobile-invited-after-report.png"))
     report = Report.objects.get(enterprise=enterprise)
-    assert report.on_duty == 260 and report.revisions.get().by.phone == PHONE
+    by = report.revisions.get().by
+    assert report.on_duty == 260 and by is not None and by.phone == PHONE
