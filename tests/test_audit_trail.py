@@ -150,7 +150,7 @@ def test_failed_sign_ins_and_the_lockout_are_recorded_with_the_name_tried(world:
     lockout = only("auth.lockout")
     assert lockout.object_key == "changchun" and "登录失败次数过多，请" in lockout.note
     assert not events("auth.login")
-    assert "登录失败" in admin_list(world) and "登录被锁定" in admin_list(world)
+    assert "登录失败" in admin_list(world) and "登录受限（需等待）" in admin_list(world)
 
 
 def test_the_admin_signs_in_on_the_sites_page_so_the_throttle_and_the_trail_hold_there_too(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 ACTION_LABELS: dict[str, str] = {
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
-    "auth.lockout": "登录被锁定",
+    "auth.lockout": "登录受限（需等待）",
     "auth.logout": "退出登录",
     "auth.sms_code": "发送登录验证码",
     "auth.device_revoke": "让登录设备退出",
