@@ -8,7 +8,9 @@ from tests.conftest import PASSWORD
 
 
 def sign_in(page: Any, base: str, username: str) -> None:
+    """Staff sign-in with the password form (the page's first form is the phone's 获取验证码)."""
     page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.fill("#password input[name=username]", username)
+    page.fill("#password input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("#password button[type=submit]")
