@@ -27,7 +27,8 @@ GOAL_P99_MS = 300
 BASELINE_PATH = "/api/v1/regions/220000"
 WARMUP_SECONDS = 3.0
 
-# The enterprises the daily plan expects a report from today, and today in the server's zone.
+# The enterprises the daily plan expects a report from today, with their registry 在册员工, and
+# today in the server's zone.
 COVERED = """
 from django.utils import timezone
 from fugong.demo.history import DAILY_TITLE
@@ -36,8 +37,8 @@ from fugong.dispatch.plans.selection import plan_enterprises
 today = timezone.localdate()
 print("date", today.isoformat())
 plan = Plan.objects.get(title=DAILY_TITLE)
-for uscc in plan_enterprises(plan, today).order_by("pk").values_list("uscc", flat=True):
-    print("uscc", uscc)
+for uscc, baseline in plan_enterprises(plan, today).order_by("pk").values_list("uscc", "baseline_headcount"):
+    print("uscc", f"{uscc} {baseline}")
 """
 
 
