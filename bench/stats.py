@@ -121,9 +121,9 @@ import statistics, time
 from django.utils import timezone
 from fugong.accounts.models import User
 from fugong.demo.history import DAILY_TITLE
-from fugong.leaders import brief
+from fugong.briefing import brief
 from fugong.dispatch.figures import completeness
-from fugong.leaders import dashboard
+from fugong.briefing import dashboard
 from fugong.dispatch.models import Plan
 plan = Plan.objects.select_related("owner_region").get(title=DAILY_TITLE)
 user, day, node = User.objects.get(username="demo-leader"), timezone.localdate(), plan.owner_region

@@ -46,10 +46,9 @@ INSTALLED_APPS = [
     "fugong.core",
     "fugong.regions",
     "fugong.accounts",
-    "fugong.sso",
     "fugong.enterprises",
     "fugong.dispatch",
-    "fugong.leaders",
+    "fugong.briefing",
     "fugong.notify",
     "fugong.problems",
     "fugong.demo",
@@ -183,7 +182,7 @@ FUGONG_RATING_WORKDAYS = int(os.environ.get("FUGONG_RATING_WORKDAYS", "3"))
 # Notices: links in SMS, e-mail and robot messages are made absolute with the site's address.
 FUGONG_SITE_URL = os.environ.get("FUGONG_SITE_URL", "")
 FUGONG_WEBHOOK_TIMEOUT = float(os.environ.get("FUGONG_WEBHOOK_TIMEOUT", "5"))
-# Signing in through WeCom (企业微信) and DingTalk (钉钉), fugong/sso: each is offered on the
+# Signing in through WeCom (企业微信) and DingTalk (钉钉), accounts/sso_*: each is offered on the
 # sign-in page once its keys are set. Every address is a setting, so an intranet install can point
 # at a government edition of either app or at a local proxy.
 FUGONG_WECOM_CORP_ID = os.environ.get("FUGONG_WECOM_CORP_ID", "")

@@ -11,12 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("fugong.accounts.urls")),
-    path("", include("fugong.sso.urls")),
     path("regions/", include("fugong.regions.urls")),
     path("enterprises/", include("fugong.enterprises.urls")),
     path("jobs/", include("fugong.core.urls")),
     path("dispatch/", include("fugong.dispatch.urls")),
-    path("dispatch/", include("fugong.leaders.urls")),
+    path("dispatch/", include("fugong.briefing.urls")),
     path("notifications/", include("fugong.notify.urls")),
     path("problems/", include("fugong.problems.urls")),
 ]

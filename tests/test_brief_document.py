@@ -22,8 +22,8 @@ from docx.shared import Length, Mm, Pt
 from python_calamine import CalamineWorkbook
 
 from fugong.accounts.models import Department
+from fugong.briefing import brief, export
 from fugong.dispatch.models import Plan
-from fugong.leaders import brief, export
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.support.reports import DAY

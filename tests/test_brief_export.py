@@ -12,9 +12,9 @@ from django.core.management import call_command
 from docx import Document
 from python_calamine import CalamineWorkbook
 
+from fugong.briefing import brief, export
 from fugong.core.models import Job
 from fugong.dispatch.models import Plan
-from fugong.leaders import brief, export
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.support.reports import DAY

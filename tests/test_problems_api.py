@@ -68,8 +68,8 @@ def test_open_work_orders_feed_the_dashboard_and_todays_brief(world: World, plan
 
     from django.utils import timezone
 
-    from fugong.leaders import brief
-    from fugong.leaders.dashboard import dashboard_data
+    from fugong.briefing import brief
+    from fugong.briefing.dashboard import dashboard_data
     from fugong.regions.models import Region
 
     raise_one(world)

@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from python_calamine import CalamineWorkbook
 
+from fugong.briefing import export
 from fugong.core import sheets
 from fugong.core.models import Job
 from fugong.core.tables import read_sheets
@@ -26,7 +27,6 @@ from fugong.dispatch.sheets import template as report_template
 from fugong.dispatch.sheets.reading import check_import_reports
 from fugong.dispatch.sheets.result import result_workbook
 from fugong.enterprises.models import Enterprise
-from fugong.leaders import export
 from fugong.regions.models import Region
 from tests.conftest import World
 from tests.support.reports import DAY, at

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from fugong.accounts.models import Membership, User
+from fugong.accounts.models import ExternalIdentity, Membership, User
 from fugong.core.access import Role
 from fugong.core.models import AuditEvent
-from fugong.sso.models import ExternalIdentity
 from tests.support.fake_oauth import FakeProvider, PersonAtProvider, fake_provider
 
 PROVIDERS = ["wecom", "dingtalk"]

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from fugong.accounts.actions import do_revoke_tokens
-from fugong.accounts.models import ApiToken, Department, Membership, User, me
+from fugong.accounts.models import ApiToken, Department, ExternalIdentity, Membership, User, me
 from fugong.core.models import Channel
 
 
@@ -63,3 +63,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = do_revoke_tokens(me(request), list(queryset.values_list("pk", flat=True)), channel=Channel.ADMIN)
         messages.success(request, f"已吊销 {count} 个令牌，使用它们的程序将无法再访问")
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    list_display = ("provider", "name", "subject", "user", "linked_at", "last_sign_in_at")
+    list_filter = ("provider",)
+    search_fields = ("subject", "name", "user__username", "user__display_name")
+    raw_id_fields = ("user",)
+    readonly_fields = ("linked_at", "last_sign_in_at")

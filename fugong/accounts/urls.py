@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from fugong.accounts import sms_views, views
+from fugong.accounts import sms_views, sso_views, views
+from fugong.accounts.models import Provider
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +16,18 @@ urlpatterns = [
     path("devices/<int:device_id>/revoke/", sms_views.revoke_device, name="revoke_device"),
     path("devices/revoke-others/", sms_views.revoke_other_devices, name="revoke_other_devices"),
     path("accounts/", include("fugong.accounts.administration_urls")),
+    # WeCom / DingTalk: one fixed pair per provider (the address its console has on file)
+    *(
+        route
+        for provider in Provider.values
+        for route in (
+            path(f"sso/{provider}/", sso_views.begin, {"provider": provider}, name=f"sso_begin_{provider}"),
+            path(
+                f"sso/{provider}/callback/",
+                sso_views.callback,
+                {"provider": provider},
+                name=f"sso_callback_{provider}",
+            ),
+        )
+    ),
 ]

@@ -1,6 +1,6 @@
 """A local stand-in for WeCom's and DingTalk's sign-in servers, on 127.0.0.1.
 
-It answers the calls `fugong/sso/providers.py` makes, as the providers document them: WeCom's
+It answers the calls `fugong/accounts/sso_providers.py` makes, as the providers document them: WeCom's
 gettoken, auth/getuserinfo and auth/getuserdetail (HTTP 200 with errcode; 40029 for a bad code),
 DingTalk's oauth2/userAccessToken (HTTP 400 for a bad code) and contact/users/me. A test makes
 a person sign in at the provider with `issue(person)`, which returns the one-time code the

@@ -13,13 +13,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
+from fugong.briefing import brief, export, export_jobs
+from fugong.briefing.dashboard import dashboard_data
+from fugong.briefing.maps import map_for
 from fugong.core import audit
 from fugong.dispatch.figures.completeness import breadcrumbs
 from fugong.dispatch.figures.defaults import Choice, choice_for_download, choice_for_page
 from fugong.dispatch.reports.corrections import corrections
-from fugong.leaders import brief, export, export_jobs
-from fugong.leaders.dashboard import dashboard_data
-from fugong.leaders.maps import map_for
 
 
 @login_required
@@ -27,11 +27,11 @@ def brief_page(request: HttpRequest) -> HttpResponse:
     choice = choice_for_page(request)
     context: dict[str, Any] = {"choice": choice, "plan": choice.plan, "regions": choice.regions(request.user)}
     if choice.plan is None or choice.region is None:
-        return render(request, "leaders/brief.html", context)
+        return render(request, "briefing/brief.html", context)
     result = brief.build(choice.plan, choice.day, choice.region, request.user)
     rows = [brief.table_row(f, result) for f in [*result.today.rows, result.today.total]]
     context |= {"brief": result, "headers": brief.TABLE_HEADERS, "rows": rows, "query": choice.query()}
-    return render(request, "leaders/brief.html", context)
+    return render(request, "briefing/brief.html", context)
 
 
 @login_required
@@ -95,7 +95,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     plan, day, region = choice.plan, choice.day, choice.region
     context: dict[str, Any] = {"choice": choice, "plans": choice.plans, "regions": choice.regions(request.user)}
     if plan is None or region is None:
-        return render(request, "leaders/dashboard.html", context)
+        return render(request, "briefing/dashboard.html", context)
     attendance_key = "attendance_all" if plan.attendance_basis == "all" else "attendance_resumed"
     context |= {
         "plan": plan,
@@ -107,4 +107,4 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "map": map_for(region.code),
         "corrections": corrections(plan, day, region),  # 其中N户更正了以往日期的填报
     }
-    return render(request, "leaders/dashboard.html", context)
+    return render(request, "briefing/dashboard.html", context)

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.conf import settings
 
+from fugong.briefing import export
 from fugong.core import jobs
 from fugong.core.access import Action, access_object
 from fugong.core.models import Job
 from fugong.dispatch.figures.completeness import expected_enterprises
 from fugong.dispatch.models import Plan
-from fugong.leaders import export
 from fugong.regions.models import Region, access_node
 
 KIND = "dispatch_export"

@@ -11,10 +11,10 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from fugong.briefing import brief
 from fugong.dispatch.figures import reference, rollups
 from fugong.dispatch.figures.completeness import completeness
 from fugong.dispatch.models import AttendanceBasis, Plan
-from fugong.leaders import brief
 from fugong.problems.scorecards import open_by_category
 from fugong.regions.models import Region
 

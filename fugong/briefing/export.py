@@ -15,13 +15,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from fugong.briefing.brief import ATTENDANCE_ALL, ATTENDANCE_RESUMED, CAPACITY, points
 from fugong.core import sheets
 from fugong.dispatch.figures import reads, reference
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.plans.periods import period_of
 from fugong.dispatch.reports.fields import MEASURES, PROBLEM_TAGS
 from fugong.enterprises.models import Enterprise
-from fugong.leaders.brief import ATTENDANCE_ALL, ATTENDANCE_RESUMED, CAPACITY, points
 from fugong.regions.models import Region
 
 ENTERPRISE_COLUMNS = [

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from fugong.briefing import export
 from fugong.dispatch.management.commands._common import Everyone, add_common_arguments, resolve
-from fugong.leaders import export
 
 
 class Command(BaseCommand):

@@ -4,12 +4,12 @@ from typing import Any
 
 from django import template
 
-from fugong.sso import providers
+from fugong.accounts import sso_providers as providers
 
 register = template.Library()
 
 
-@register.inclusion_tag("sso/buttons.html")
+@register.inclusion_tag("accounts/sso_buttons.html")
 def sso_buttons(next_url: str = "") -> dict[str, Any]:
     """The sign-in page's buttons for the providers this install has keys for (none: nothing)."""
     return {"providers": providers.configured(), "next": next_url}

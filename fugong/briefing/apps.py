@@ -1,13 +1,13 @@
 from django.apps import AppConfig
 
 
-class LeadersConfig(AppConfig):
+class BriefingConfig(AppConfig):
     """What leaders read of the dispatch: the dashboard, the daily brief, the official sheets.
     It reads dispatch and problems and writes nothing of theirs; it has no models."""
 
-    name = "fugong.leaders"
-    label = "leaders"
+    name = "fugong.briefing"
+    label = "briefing"
     verbose_name = "领导与报送"
 
     def ready(self) -> None:
-        from fugong.leaders import export_jobs  # noqa: F401  (registers the export job)
+        from fugong.briefing import export_jobs  # noqa: F401  (registers the export job)

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from fugong.sso.models import Provider
+from fugong.accounts.models import Provider
 
 
 class ProviderRefused(Exception):

@@ -16,13 +16,12 @@ from typing import Any
 
 from django.db import transaction
 
-from fugong.accounts.models import User
+from fugong.accounts import sso_providers as providers
+from fugong.accounts.models import ExternalIdentity, Provider, User
 from fugong.core import audit, phones
 from fugong.core.cells import CellError
 from fugong.core.errors import Unauthorized
 from fugong.core.models import Channel
-from fugong.sso import providers
-from fugong.sso.models import ExternalIdentity, Provider
 
 STATE_KEY = "sso_sign_in"
 STATE_SECONDS = 600  # a sign-in started and not finished within ten minutes starts again

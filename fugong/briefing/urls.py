@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fugong.leaders import views
+from fugong.briefing import views
 
 # Mounted under /dispatch/ beside the dispatch pages: these addresses are public (API.md).
 urlpatterns = [

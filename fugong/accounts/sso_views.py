@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from fugong.accounts import sso_providers as providers
+from fugong.accounts import sso_sign_in as actions
 from fugong.core.errors import DomainError
-from fugong.sso import actions, providers
 
 
 def begin(request: HttpRequest, provider: str) -> HttpResponse:
@@ -31,7 +32,7 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
     try:
         user = actions.check_sign_in(provider, request.GET, started, timezone.now())
     except DomainError as exc:
-        return render(request, "sso/refused.html", {"error": exc}, status=exc.status)
+        return render(request, "accounts/sso_refused.html", {"error": exc}, status=exc.status)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     next_url = str((started or {}).get("next") or "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):

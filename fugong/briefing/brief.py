@@ -19,6 +19,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.shared import Mm, Pt
 
+from fugong.briefing import official_docx as doc
 from fugong.dispatch.figures import reads, reference
 from fugong.dispatch.figures.completeness import Tally, completeness
 from fugong.dispatch.models import AttendanceBasis, Cadence, Plan, Report
@@ -26,7 +27,6 @@ from fugong.dispatch.plans.periods import period_of
 from fugong.dispatch.plans.selection import plan_enterprises
 from fugong.dispatch.reports.corrections import corrections
 from fugong.dispatch.reports.fields import PROBLEM_TAGS
-from fugong.leaders import official_docx as doc
 from fugong.problems.scorecards import CategoryCount, open_by_category
 from fugong.regions.models import Kind, Region
 
