@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fugong.briefing",
     "fugong.notify",
     "fugong.problems",
+    "fugong.lists",
     "fugong.demo",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dispatch/", include("fugong.briefing.urls")),
     path("notifications/", include("fugong.notify.urls")),
     path("problems/", include("fugong.problems.urls")),
+    path("lists/", include("fugong.lists.urls")),
 ]
 
 # What escaped every handler: a lost database is still a 503, the API still answers JSON.

@@ -58,6 +58,7 @@ PAGES = (
     Page("办理考核", "problem_scorecard", reads_regions),
     Page("企业库", "enterprise_list", reads_regions),
     Page("调度任务", "plan_list", reads_regions),
+    Page("重点企业清单", "key_list_index", reads_regions),
     # who uploads filled sheets: anyone who reports for more than their own enterprise (the
     # import view asks for the report permission; a firm's own clerk reports on the phone form)
     Page("导入填报表", "report_import", reports_for_others),

@@ -31,6 +31,7 @@ from fugong.accounts.actions import do_create_token
 from fugong.api import api
 from fugong.core.models import Channel
 from fugong.dispatch.reports.submit import check_submit_report
+from fugong.lists.models import KeyList
 from fugong.problems.actions import check_create_problem
 from tests.conftest import World
 
@@ -90,6 +91,7 @@ def real_objects(world: World, plan: Any) -> dict[str, Any]:
         {"category": "用工难", "title": "缺少熟练焊工", "description": "焊接车间缺20人"},
     )
     token, _ = do_create_token(reporter, "模糊测试", channel=Channel.API)
+    key_list = KeyList.objects.create(title="模糊测试清单", region_id="220000", tier="province", approval_levels=["city", "province"])
     return {
         "code": "220102",
         "uscc": enterprise.uscc,
@@ -97,6 +99,7 @@ def real_objects(world: World, plan: Any) -> dict[str, Any]:
         "report_id": report.pk,
         "problem_id": problem.pk,
         "token_id": token.pk,
+        "list_id": key_list.pk,
     }
 
 

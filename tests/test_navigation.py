@@ -25,14 +25,14 @@ from tests.conftest import World
 
 # Which README pages each persona's role uses (the README's 主要页面 table, "谁用").
 ROLE_PAGES = {
-    "province": ["dashboard", "brief", "board", "import", "plans", "problems", "scorecard", "enterprises", "notifications"],
-    "changchun": ["dashboard", "brief", "board", "import", "plans", "problems", "scorecard", "enterprises", "notifications"],
-    "jilin": ["dashboard", "brief", "board", "import", "plans", "problems", "scorecard", "enterprises", "notifications"],
-    "leader": ["dashboard", "brief", "board", "problems", "scorecard", "notifications"],
+    "province": ["dashboard", "brief", "board", "import", "plans", "key_lists", "problems", "scorecard", "enterprises", "notifications"],
+    "changchun": ["dashboard", "brief", "board", "import", "plans", "key_lists", "problems", "scorecard", "enterprises", "notifications"],
+    "jilin": ["dashboard", "brief", "board", "import", "plans", "key_lists", "problems", "scorecard", "enterprises", "notifications"],
+    "leader": ["dashboard", "brief", "board", "key_lists", "problems", "scorecard", "notifications"],
     "liaison": ["enterprise_home", "import", "problems", "notifications"],
     "reporter": ["enterprise_home", "problems", "notifications"],
     "handler": ["problems", "notifications"],
-    "admin": ["dashboard", "brief", "board", "import", "plans", "problems", "scorecard", "enterprises", "notifications", "admin_notify"],
+    "admin": ["dashboard", "brief", "board", "import", "plans", "key_lists", "problems", "scorecard", "enterprises", "notifications", "admin_notify"],
     "outsider": ["notifications"],
 }
 PAGE_PATHS = {
@@ -41,6 +41,7 @@ PAGE_PATHS = {
     "board": "/dispatch/board/",
     "import": "/dispatch/import/",
     "plans": "/dispatch/plans/",
+    "key_lists": "/lists/",
     "problems": "/problems/",
     "scorecard": "/problems/scorecard/",
     "enterprises": "/enterprises/",

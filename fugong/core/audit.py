@@ -69,6 +69,12 @@ ACTION_LABELS: dict[str, str] = {
     "notify.retry": "重试投递",
     "notify.test": "测试通知渠道",
     "notify.channel_add": "新建通知渠道",
+    "list.create": "新建重点企业清单",
+    "list.nominate": "提名列入清单",
+    "list.review": "审核清单提名",
+    "list.approve": "批准列入清单",
+    "list.return": "退回清单提名",
+    "list.remove": "移出清单",
 }
 # Object types that are not a model's name (a model's own verbose_name is used otherwise).
 OBJECT_TYPE_LABELS: dict[str, str] = {"notification": "通知", "delivery": "通知投递", "file": "文件"}

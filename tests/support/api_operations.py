@@ -20,6 +20,7 @@ PATH_SAMPLES = {
     "report_id": "1",
     "problem_id": "1",
     "token_id": "1",
+    "list_id": "1",
 }
 
 

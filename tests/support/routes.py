@@ -47,6 +47,7 @@ PATH_KINDS = {
     "code": "region",
     "notification_id": "notification",
     "device_id": "device",
+    "list_id": "keylist",
 }
 
 
@@ -147,6 +148,14 @@ def _plan_body(v: Any) -> dict[str, Any]:
     }
 
 
+def _list_body(v: Any) -> dict[str, Any]:
+    return {"title": "矩阵测试清单", "kind": "foreign_trade", "region": v.value("region")}
+
+
+def _list_decision_body(v: Any) -> dict[str, Any]:
+    return {"enterprises": [v.value("enterprise")], "decision": "approve"}
+
+
 def _new_enterprise_body(v: Any) -> dict[str, Any]:
     return {"uscc": v.value("new_uscc"), "name": "矩阵测试新企业有限公司", "region": v.value("region")}
 
@@ -233,6 +242,13 @@ ROUTES: dict[str, Entry] = {
     ),
     "problems/<int:problem_id>/attach/": Entry(action=ANY_WRITE, writes="post"),
     "problems/<int:problem_id>/files/<int:attachment_id>/": Entry(),
+    # key-enterprise lists: nominating and deciding need a change of the enterprise named
+    "lists/": Entry(),
+    "lists/<int:list_id>/": Entry(),
+    "lists/<int:list_id>/nominate/": Entry(writes="form"),
+    "lists/<int:list_id>/decide/": Entry(
+        writes="post", data={"enterprises": "enterprise"}, extra_data={"decision": "approve"}
+    ),
     # API
     "GET api/v1/": Entry(public=True, note="Ninja's root: 404 JSON for everyone"),
     "GET api/v1/openapi.json": Entry(public=True),
@@ -266,6 +282,13 @@ ROUTES: dict[str, Entry] = {
     "POST api/v1/problems/<problem_id>/transitions": Entry(
         body=lambda v: {"action": "sign"}, action=MOVES, note=MOVES_NOTE
     ),
+    "GET api/v1/lists": Entry(),
+    "POST api/v1/lists": Entry(body=_list_body, body_kinds=("region",)),
+    "GET api/v1/lists/<list_id>": Entry(),
+    "POST api/v1/lists/<list_id>/nominations": Entry(
+        body=lambda v: {"enterprises": [v.value("enterprise")]}, body_kinds=("enterprise",)
+    ),
+    "POST api/v1/lists/<list_id>/decisions": Entry(body=_list_decision_body, body_kinds=("enterprise",)),
 }
 
 

@@ -1,7 +1,7 @@
 """Two sides of the persona × route matrix: one of each kind of object in 长春 and in 吉林市.
 
-Each side holds an enterprise, its report, a problem with an attachment, a plan owned by the
-city, a job and an API token of the city's dispatcher. Whether a persona may see or change a side's
+Each side holds an enterprise, its report, a problem with an attachment, a plan and a key-enterprise
+list owned by the city, a job and an API token of the city's dispatcher. Whether a persona may see or change a side's
 object is asked of the access layer (`fugong/core/access.py` and each model's `scope_q`): the
 matrix checks that every route applies it, while tests/test_permissions.py pins the rule itself.
 """
@@ -28,6 +28,7 @@ from fugong.core.models import Job
 from fugong.dispatch.models import Plan, Report
 from fugong.dispatch.reports.submit import check_submit_report
 from fugong.enterprises.models import Enterprise
+from fugong.lists.models import KeyList
 from fugong.notify.models import Notification
 from fugong.problems.actions import check_create_problem, do_transition
 from fugong.problems.attachments import do_attach
@@ -57,6 +58,7 @@ class Side:
     token: ApiToken
     notification: Notification
     device: DeviceSession
+    keylist: KeyList
     day: datetime.date = DAY
 
     def obj(self, kind: str) -> Any:
@@ -84,6 +86,7 @@ class Side:
             "problem": (self.problem.title,),
             "attachment": (self.attachment.name,),
             "notification": (self.notification.title,),
+            "keylist": (self.keylist.title,),
         }
 
 
@@ -188,6 +191,10 @@ def _side(
         token=token,
         notification=notification,
         device=device,
+        # the city's own list (a city list is approved by the city alone)
+        keylist=KeyList.objects.create(
+            title=f"{label}矩阵核查重点企业清单", region_id=region, tier="city", approval_levels=["city"]
+        ),
     )
 
 
@@ -209,6 +216,7 @@ def sees(user: Any, kind: str, obj: Any, actions: Iterable[str] = (Action.VIEW,)
         "plan": Plan,
         "job": Job,
         "region": Region,
+        "keylist": KeyList,
     }[kind]
     return any(model.objects.visible_to(user, a).filter(pk=obj.pk).exists() for a in actions)
 
