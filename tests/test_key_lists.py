@@ -350,3 +350,103 @@ def test_the_pages_nominate_and_decide_in_chinese(
     assert "在列企业（1户）" in city.get(f"/lists/{city_list.pk}/").content.decode()
     assert world.client("leader").get(f"/lists/{city_list.pk}/nominate/").status_code == 403
     assert "重点企业清单" in city.get("/lists/").content.decode()
+
+
+# ---- a plan following lists (selector.lists) ----
+
+
+def test_a_plan_on_a_list_follows_its_entries_in_sql_and_in_python_alike(
+    world: World, province_list: KeyList
+) -> None:
+    from fugong.dispatch.models import Plan
+    from fugong.dispatch.plans.selection import plan_covers, plan_enterprises
+    from fugong.enterprises.models import Enterprise
+
+    nanguan, changyi = world.enterprise("nanguan"), world.enterprise("changyi")
+    for e, since, until in ((nanguan, 10, None), (changyi, 10, 12)):
+        ListEntry.objects.create(
+            key_list=province_list,
+            enterprise=e,
+            valid_from=datetime.date(2020, 2, since),
+            valid_to=datetime.date(2020, 2, until) if until else None,
+        )
+    plan = Plan.objects.create(
+        title="省级重点外贸企业日调度",
+        owner_region_id="220000",
+        start_date=datetime.date(2020, 2, 1),
+        selector={"lists": [province_list.pk]},
+    )
+    expected = {9: set(), 11: {nanguan.pk, changyi.pk}, 12: {nanguan.pk}}
+    for day_of_month, ids in expected.items():
+        day = datetime.date(2020, 2, day_of_month)
+        fresh = Plan.objects.get(pk=plan.pk)
+        in_sql = set(plan_enterprises(fresh, day).values_list("pk", flat=True))
+        in_python = {e.pk for e in Enterprise.objects.select_related("region") if plan_covers(fresh, e, day)}
+        assert in_sql == in_python == ids, day
+
+
+def test_a_plans_figures_follow_an_approval_without_editing_the_plan(
+    world: World, city_list: KeyList
+) -> None:
+    from fugong.dispatch.models import Plan
+
+    today = datetime.date.today()
+    plan = Plan.objects.create(
+        title="长春市重点企业日调度",
+        owner_region_id="220100",
+        start_date=today - datetime.timedelta(days=30),
+        report_on_rest_days=True,
+        selector={"lists": [city_list.pk]},
+    )
+    city = world.client("changchun")
+    url = f"/api/v1/plans/{plan.pk}/completeness?date={today}&region=220100"
+    assert city.get(url).json()["expected"] == 0
+    nanguan = world.enterprise("nanguan")
+    actions.check_nominate(dispatcher("nanguan-county", "220102"), city_list, [nanguan.uscc], channel="web")
+    actions.check_decide(world.user("changchun"), city_list, [nanguan.uscc], "approve", channel="web")
+    assert city.get(url).json()["expected"] == 1
+    actions.check_decide(
+        world.user("changchun"), city_list, [nanguan.uscc], "remove", "已不属重点", channel="web"
+    )
+    assert city.get(url).json()["expected"] == 0  # removed today: off the list from today
+
+
+def test_a_plan_naming_a_list_that_does_not_exist_is_refused(world: World) -> None:
+    body = {
+        "title": "测试",
+        "owner_region": "220100",
+        "start_date": "2020-02-17",
+        "selector": {"lists": [987654]},
+    }
+    response = world.client("changchun").post(
+        "/api/v1/plans", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422 and "重点企业清单不存在：987654" in response.json()["message"]
+    body["selector"] = {"lists": ["省级清单"]}
+    response = world.client("changchun").post(
+        "/api/v1/plans", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422 and "编号的列表" in response.json()["message"]
+
+
+def test_the_plan_form_keeps_the_lists_it_follows(world: World, city_list: KeyList) -> None:
+    from fugong.dispatch.models import Plan
+
+    city = world.client("changchun")
+    form = {
+        "title": "长春市重点企业日调度",
+        "owner_region": "220100",
+        "cadence": "daily",
+        "deadline_time": "16:00",
+        "start_date": "2020-02-17",
+        "attendance_basis": "resumed",
+        "deadline_weekday": "4",
+        "active": "1",
+        "selector_lists": str(city_list.pk),
+    }
+    assert city.post("/dispatch/plans/new/", form).status_code == 302
+    plan = Plan.objects.get(title="长春市重点企业日调度")
+    assert plan.selector["lists"] == [city_list.pk]
+    edit = city.get(f"/dispatch/plans/{plan.pk}/edit/").content.decode()
+    assert f'name="selector_lists" value="{city_list.pk}"' in edit
+    assert "重点企业清单（当日在列）" in city.get(f"/dispatch/plans/{plan.pk}/").content.decode()

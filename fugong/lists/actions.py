@@ -26,6 +26,7 @@ from fugong.core import audit
 from fugong.core.access import Action, access_object, scope_for, sees_everything
 from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.core.uscc import normalize_uscc
+from fugong.dispatch.figures.rollups import invalidate_plan
 from fugong.enterprises.models import Enterprise
 from fugong.lists.models import (
     DEFAULT_APPROVAL_LEVELS,
@@ -371,6 +372,7 @@ def do_decide(
             approved_by=user if getattr(user, "pk", None) else None,
             approved_at=now,
         )
+        entries_changed(key_list)
     else:
         nomination.step = first_step(key_list, enterprise, nomination.nominating_region, nomination.step + 1)
     nomination.save(update_fields=["decisions", "status", "step"])
@@ -384,6 +386,14 @@ def do_decide(
         note=reason,
     )
     return nomination
+
+
+def entries_changed(key_list: KeyList) -> None:
+    """The plans following the list count other enterprises now: their built figures go."""
+    from fugong.lists.plan_criterion import plans_following
+
+    for plan_id in plans_following(key_list):
+        invalidate_plan(plan_id)
 
 
 def do_remove(
@@ -412,6 +422,7 @@ def do_remove(
     entry.removed_at = now
     entry.removal_reason = reason[:500]
     entry.save(update_fields=["valid_to", "removed_by", "removed_at", "removal_reason"])
+    entries_changed(key_list)
     audit.record(
         actor=user,
         channel=channel,

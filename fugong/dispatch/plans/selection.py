@@ -3,11 +3,16 @@
 A selector is {regions: [codes], sectors: [names], tiers: [..], above_scale: bool|null,
 enterprises: [uscc]}; every non-empty criterion must hold (an empty one means "any"), and the
 enterprise must lie in the plan's owner region and be active on the day.
+
+Apps above dispatch add criteria of their own with `register_criterion` (lists: `lists: [id]`,
+enterprises on any of those key-enterprise lists as of the day), so dispatch imports none of them.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
@@ -19,6 +24,30 @@ from fugong.enterprises.models import Enterprise, EnterpriseQuerySet, SectorTag,
 from fugong.regions.models import Region
 
 SELECTOR_KEYS = ("regions", "sectors", "tiers", "above_scale", "enterprises")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A selector key served by an app above dispatch. `members` and `q` must agree: the ids of
+    the enterprises the values select on a day (None: as things stand now), and the same as a
+    filter on Enterprise for plan_enterprises."""
+
+    label: str  # as the plan form names it
+    clean: Callable[[Any], tuple[list[Any], list[str]]]  # → (values, Chinese problems)
+    q: Callable[[list[Any], datetime.date | None], Q]
+    members: Callable[[list[Any], datetime.date], set[int]]
+
+
+CRITERIA: dict[str, Criterion] = {}
+
+
+def register_criterion(key: str, criterion: Criterion) -> None:
+    """Called once from an app's ready(): plans may then select by `key`."""
+    CRITERIA[key] = criterion
+
+
+def selector_keys() -> tuple[str, ...]:
+    return SELECTOR_KEYS + tuple(CRITERIA)
 
 
 def region_paths(codes: list[str]) -> list[str]:
@@ -44,6 +73,9 @@ def plan_enterprises(plan: Plan, day: datetime.date | None = None) -> Enterprise
         qs = qs.filter(above_scale=selector["above_scale"])
     if selector.get("enterprises"):
         qs = qs.filter(uscc__in=selector["enterprises"])
+    for key, criterion in CRITERIA.items():
+        if selector.get(key):
+            qs = qs.filter(criterion.q(selector[key], day))
     return qs.active_on(day) if day else qs
 
 
@@ -75,7 +107,20 @@ def plan_covers(plan: Plan, enterprise: Enterprise, day: datetime.date) -> bool:
         return False
     if selector.get("above_scale") is not None and enterprise.above_scale != selector["above_scale"]:
         return False
-    return not (selector.get("enterprises") and enterprise.uscc not in selector["enterprises"])
+    if selector.get("enterprises") and enterprise.uscc not in selector["enterprises"]:
+        return False
+    return all(enterprise.pk in criterion_members(plan, key, day) for key in CRITERIA if selector.get(key))
+
+
+def criterion_members(plan: Plan, key: str, day: datetime.date) -> set[int]:
+    """The enterprises an app's criterion selects on the day, read once per plan object and day
+    (an import asks plan_covers per row)."""
+    values = (plan.selector or {}).get(key) or []
+    cache: dict[tuple[str, str, datetime.date], set[int]] = plan.__dict__.setdefault("_criterion_members", {})
+    marker = (key, repr(values), day)
+    if marker not in cache:
+        cache[marker] = CRITERIA[key].members(list(values), day)
+    return cache[marker]
 
 
 def plans_covering(enterprise: Enterprise, day: datetime.date) -> list[Plan]:
@@ -95,8 +140,8 @@ def clean_selector(raw: Any) -> dict[str, Any]:
     """A selector with every code, tag and tier checked, or ValidationFailed naming the bad ones."""
     if raw in (None, ""):
         raw = {}
-    if not isinstance(raw, dict) or set(raw) - set(SELECTOR_KEYS):
-        raise ValidationFailed.of([selector_error(f"纳入范围格式有误：只能包含 {'、'.join(SELECTOR_KEYS)}")])
+    if not isinstance(raw, dict) or set(raw) - set(selector_keys()):
+        raise ValidationFailed.of([selector_error(f"纳入范围格式有误：只能包含 {'、'.join(selector_keys())}")])
     for key in ("regions", "sectors", "tiers", "enterprises"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -125,6 +170,10 @@ def clean_selector(raw: Any) -> dict[str, Any]:
         problems.append(f"统一社会信用代码有误：{'、'.join(bad_codes[:5])}")
     if selector["above_scale"] not in (None, True, False):
         problems.append("above_scale 只能是 true、false 或 null")
+    for key, criterion in CRITERIA.items():
+        if raw.get(key) not in (None, "", []):  # kept out of the selector when unused
+            selector[key], found = criterion.clean(raw[key])
+            problems += found
     if problems:
         raise ValidationFailed.of([selector_error(problem) for problem in problems])
     return selector

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from fugong.core.models import Channel
 from fugong.core.versions import StaleVersion, side_by_side
 from fugong.dispatch.models import WEEKDAYS, AttendanceBasis, Cadence, PeriodUnlock, Plan
 from fugong.dispatch.plans import actions as plan_actions
-from fugong.dispatch.plans.selection import plan_enterprises
+from fugong.dispatch.plans.selection import CRITERIA, plan_enterprises
 from fugong.dispatch.reports import submit
 from fugong.enterprises.models import Enterprise, SectorTag, Tier
 
@@ -35,7 +36,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 def plan_form_raw(request: HttpRequest, post: QueryDict | None = None) -> dict[str, Any]:
     post = request.POST if post is None else post
-    selector = {
+    selector: dict[str, Any] = {
         "regions": [
             c.strip() for c in post.get("selector_regions", "").replace("，", ",").split(",") if c.strip()
         ],
@@ -44,6 +45,10 @@ def plan_form_raw(request: HttpRequest, post: QueryDict | None = None) -> dict[s
         "above_scale": {"true": True, "false": False}.get(post.get("selector_above_scale", "")),
         "enterprises": [c.strip() for c in post.get("selector_enterprises", "").split() if c.strip()],
     }
+    for key in CRITERIA:  # the apps' criteria: ids, comma separated (a non-number is refused by name)
+        parts = [p for p in re.split(r"[,，、\s]+", post.get(f"selector_{key}", "")) if p]
+        if parts:
+            selector[key] = [int(p) if p.isdigit() and len(p) < 19 else p for p in parts]
     extra_text = post.get("extra_fields") or ""
     try:
         extra = json.loads(extra_text or "[]")
@@ -69,7 +74,8 @@ def shown_fields(values: dict[str, Any]) -> dict[str, Any]:
     """A plan's values as the form shows them (the selector by its parts), to compare typed with stored."""
     selector = values.get("selector") or {}
     out = {k: v for k, v in values.items() if k not in ("selector", "extra_fields", "extra_fields_text")}
-    out.update({f"selector_{k}": selector.get(k) for k in ("regions", "sectors", "tiers", "enterprises")})
+    keys = ("regions", "sectors", "tiers", "enterprises", *CRITERIA)
+    out.update({f"selector_{k}": selector.get(k) for k in keys})
     out["selector_above_scale"] = selector.get("above_scale")
     out["extra_fields"] = [spec.get("key") for spec in values.get("extra_fields") or [] if isinstance(spec, dict)]
     return out
@@ -100,7 +106,12 @@ def render_plan_form(
         stored = side_by_side(
             shown_fields(values),
             shown_fields(values_of(plan)),
-            {**plan_actions.LABELS, **SELECTOR_LABELS, "extra_fields": "附加填报项"},
+            {
+                **plan_actions.LABELS,
+                **SELECTOR_LABELS,
+                **{f"selector_{k}": c.label for k, c in CRITERIA.items()},
+                "extra_fields": "附加填报项",
+            },
         )
         base_version = error.details["version"]
     context = {
@@ -115,6 +126,14 @@ def render_plan_form(
         "sectors": SectorTag.objects.filter(active=True),
         "tiers": [t for t in Tier.choices if t[0]],
         "departments": Department.objects.visible_to(request.user, Action.CHANGE).select_related("region"),
+        "criteria_fields": [
+            {
+                "name": f"selector_{key}",
+                "label": criterion.label,
+                "text": ",".join(str(v) for v in (values.get("selector") or {}).get(key) or []),
+            }
+            for key, criterion in CRITERIA.items()
+        ],
         "extra_json": values["extra_fields_text"]
         if "extra_fields_text" in values
         else json.dumps(values.get("extra_fields") or [], ensure_ascii=False, indent=1),
