@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fugong.accounts.models import Department
@@ -256,30 +256,40 @@ def check_nominate(
             errors.append(ErrorItem(f"{e.name}已有待审批的提名", code="already_nominated", field=where))
     if errors:
         raise ValidationFailed.of(errors)
-    made = []
-    with transaction.atomic():
-        for e in enterprises:
-            regions = dispatching_regions(user, e)
-            nominating = regions[-1] if regions else None  # the most local unit the user speaks for
-            nomination = Nomination.objects.create(
-                key_list=key_list,
-                enterprise=e,
-                nominating_region=nominating,
-                note=note[:500],
-                nominated_by=user if getattr(user, "pk", None) else None,
-                nominated_at=now,
-                step=first_step(key_list, e, nominating),
-            )
-            audit.record(
-                actor=user,
-                channel=channel,
-                action="list.nominate",
-                obj=key_list,
-                changes={"enterprise": e.uscc, "nomination": nomination.pk},
-                note=note[:500],
-            )
-            made.append(nomination)
+    try:
+        with transaction.atomic():
+            made = [do_nominate(user, key_list, e, note, channel=channel, now=now) for e in enterprises]
+    except IntegrityError as exc:  # another nomination of one of them landed between check and write
+        raise Conflict(
+            "其中有企业刚被他人提名，请刷新后查看", details={"enterprises": [e.uscc for e in enterprises]}
+        ) from exc
     return made
+
+
+def do_nominate(
+    user: Any, key_list: KeyList, e: Enterprise, note: str, *, channel: str, now: datetime.datetime
+) -> Nomination:
+    """One nomination, at the first level still to decide; written with its audit row."""
+    regions = dispatching_regions(user, e)
+    nominating = regions[-1] if regions else None  # the most local unit the user speaks for
+    nomination = Nomination.objects.create(
+        key_list=key_list,
+        enterprise=e,
+        nominating_region=nominating,
+        note=note[:500],
+        nominated_by=user if getattr(user, "pk", None) else None,
+        nominated_at=now,
+        step=first_step(key_list, e, nominating),
+    )
+    audit.record(
+        actor=user,
+        channel=channel,
+        action="list.nominate",
+        obj=key_list,
+        changes={"enterprise": e.uscc, "nomination": nomination.pk},
+        note=note[:500],
+    )
+    return nomination
 
 
 # ---- deciding ----
