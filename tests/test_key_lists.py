@@ -352,6 +352,31 @@ def test_the_pages_nominate_and_decide_in_chinese(
     assert "重点企业清单" in city.get("/lists/").content.decode()
 
 
+def test_a_city_creates_a_list_on_its_page_with_criteria_and_levels(world: World) -> None:
+    city = world.client("changchun")
+    assert (
+        'name="region" maxlength="12" inputmode="numeric" value="220100"'
+        in city.get("/lists/new/").content.decode()
+    )
+    form = {
+        "title": "长春市闭环生产白名单",
+        "kind": "closed_loop",
+        "region": "220100",
+        "criteria": "上年进出口额 0.4\n订单紧急程度",
+    }
+    refused = city.post("/lists/new/", {**form, "approval_levels": ["province"]})
+    assert refused.status_code == 422 and "审批层级只能从" in refused.content.decode()
+    assert "订单紧急程度" in refused.content.decode()  # typed values come back
+    assert city.post("/lists/new/", {**form, "approval_levels": ["county", "city"]}).status_code == 302
+    made = KeyList.objects.get(title="长春市闭环生产白名单")
+    assert (made.tier, made.approval_levels) == ("city", ["county", "city"])
+    assert made.criteria == [
+        {"field": "上年进出口额", "weight": 0.4},
+        {"field": "订单紧急程度", "weight": 1.0},
+    ]
+    assert world.client("leader").get("/lists/new/").status_code == 403
+
+
 # ---- a plan following lists (selector.lists) ----
 
 

@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fugong.core.access import Action
+from fugong.accounts.models import Department
+from fugong.core.access import Action, anchor_paths, may_anywhere, require_action
 from fugong.core.errors import DomainError, Forbidden
 from fugong.core.models import Channel
 from fugong.enterprises.models import Enterprise
 from fugong.lists import actions, reads
-from fugong.lists.models import KeyList
+from fugong.lists.models import KeyList, Kind
+from fugong.regions.models import Level, split_path
 
 CHOICES_SHOWN = 200  # the nomination form lists this many of the region's enterprises (search for more)
 
@@ -34,7 +36,61 @@ def day_of(request: HttpRequest) -> datetime.date:
 @login_required
 def list_index(request: HttpRequest) -> HttpResponse:
     lists = KeyList.objects.visible_to(request.user).select_related("region", "department")
-    return render(request, "lists/index.html", {"lists": lists})
+    context = {"lists": lists, "can_create": may_anywhere(request.user, Action.CHANGE)}
+    return render(request, "lists/index.html", context)
+
+
+def criteria_of(text: str) -> list[Any]:
+    """"上年进出口额 0.4" per line → [{field, weight}]; a line without a number weighs 1, and a
+    weight that is not a number is passed on for the action to refuse by name."""
+    criteria: list[Any] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) == 1:
+            criteria.append({"field": parts[0], "weight": 1})
+        else:
+            criteria.append({"field": " ".join(parts[:-1]), "weight": parts[-1]})
+    return criteria
+
+
+@login_required
+def list_new(request: HttpRequest) -> HttpResponse:
+    require_action(request.user, Action.CHANGE)
+    paths = anchor_paths(request.user, Action.CHANGE)
+    values: dict[str, Any] = {
+        "region": split_path(paths[0])[-1] if paths else "",
+        "kind": Kind.FOREIGN_TRADE,
+        "approval_levels": [],
+        "criteria": "",
+    }
+    error = None
+    if request.method == "POST":
+        values = {
+            "title": request.POST.get("title", ""),
+            "kind": request.POST.get("kind", ""),
+            "region": request.POST.get("region", ""),
+            "department": request.POST.get("department") or None,
+            "approval_levels": request.POST.getlist("approval_levels"),
+            "criteria": request.POST.get("criteria", ""),
+        }
+        raw = {**values, "criteria": criteria_of(values["criteria"])}
+        try:
+            key_list = actions.check_create_list(request.user, raw, channel=Channel.WEB)
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, f"已新建“{key_list.title}”")
+            return redirect("key_list_detail", list_id=key_list.pk)
+    context = {
+        "values": values,
+        "error": error,
+        "kinds": Kind.choices,
+        "levels": [(Level.COUNTY, "县级"), (Level.CITY, "市级"), (Level.PROVINCE, "省级")],
+        "departments": Department.objects.visible_to(request.user, Action.CHANGE).select_related("region"),
+    }
+    return render(request, "lists/new.html", context, status=error.status if error else 200)
 
 
 def render_detail(request: HttpRequest, key_list: KeyList, error: DomainError | None = None) -> HttpResponse:

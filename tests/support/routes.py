@@ -244,6 +244,7 @@ ROUTES: dict[str, Entry] = {
     "problems/<int:problem_id>/files/<int:attachment_id>/": Entry(),
     # key-enterprise lists: nominating and deciding need a change of the enterprise named
     "lists/": Entry(),
+    "lists/new/": Entry(writes="form"),
     "lists/<int:list_id>/": Entry(),
     "lists/<int:list_id>/nominate/": Entry(writes="form"),
     "lists/<int:list_id>/decide/": Entry(
