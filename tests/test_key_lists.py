@@ -377,6 +377,36 @@ def test_a_city_creates_a_list_on_its_page_with_criteria_and_levels(world: World
     assert world.client("leader").get("/lists/new/").status_code == 403
 
 
+def sheet_text(content: bytes) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_the_export_is_the_list_as_of_the_day_with_the_readers_rows(
+    world: World, province_list: KeyList, nanguan_county: User
+) -> None:
+    nanguan, chaoyang = world.enterprise("nanguan"), world.enterprise("chaoyang")
+    for e in (nanguan, chaoyang):
+        ListEntry.objects.create(key_list=province_list, enterprise=e, valid_from=datetime.date(2020, 2, 10))
+    url = f"/lists/{province_list.pk}/export.xlsx?date=2020-02-17"
+    response = world.client("changchun").get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+    text = sheet_text(response.content)
+    assert "2020年02月17日在列" in text and nanguan.name in text and chaoyang.name in text
+    county = Client()
+    county.force_login(nanguan_county)
+    text = sheet_text(county.get(url).content)
+    assert nanguan.name in text and chaoyang.name not in text
+    earlier = sheet_text(world.client("changchun").get(url.replace("2020-02-17", "2020-02-09")).content)
+    assert nanguan.name not in earlier
+    assert AuditEvent.objects.filter(action="export.key_list", object_key=str(province_list.pk)).count() == 3
+
+
 # ---- a plan following lists (selector.lists) ----
 
 

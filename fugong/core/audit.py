@@ -75,6 +75,7 @@ ACTION_LABELS: dict[str, str] = {
     "list.approve": "批准列入清单",
     "list.return": "退回清单提名",
     "list.remove": "移出清单",
+    "export.key_list": "导出重点企业清单",
 }
 # Object types that are not a model's name (a model's own verbose_name is used otherwise).
 OBJECT_TYPE_LABELS: dict[str, str] = {"notification": "通知", "delivery": "通知投递", "file": "文件"}

@@ -246,6 +246,7 @@ ROUTES: dict[str, Entry] = {
     "lists/": Entry(),
     "lists/new/": Entry(writes="form"),
     "lists/<int:list_id>/": Entry(),
+    "lists/<int:list_id>/export.xlsx": Entry(),
     "lists/<int:list_id>/nominate/": Entry(writes="form"),
     "lists/<int:list_id>/decide/": Entry(
         writes="post", data={"enterprises": "enterprise"}, extra_data={"decision": "approve"}
