@@ -404,7 +404,9 @@ def test_the_export_is_the_list_as_of_the_day_with_the_readers_rows(
     assert nanguan.name in text and chaoyang.name not in text
     earlier = sheet_text(world.client("changchun").get(url.replace("2020-02-17", "2020-02-09")).content)
     assert nanguan.name not in earlier
-    assert AuditEvent.objects.filter(action="export.key_list", object_key=str(province_list.pk)).count() == 3
+    by_api = world.client("changchun").get(f"/api/v1/lists/{province_list.pk}/export.xlsx?date=2020-02-17")
+    assert by_api.status_code == 200 and chaoyang.name in sheet_text(by_api.content)
+    assert AuditEvent.objects.filter(action="export.key_list", object_key=str(province_list.pk)).count() == 4
 
 
 # ---- a plan following lists (selector.lists) ----

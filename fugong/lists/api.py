@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from fugong.core.errors import BadRequest
 from fugong.core.limits import ITEMS, TAGS, Id, JsonList, Name, Pages, Text
 from fugong.core.models import Channel
-from fugong.lists import actions, reads
+from fugong.lists import actions, export, reads
 from fugong.lists.models import KeyList, Nomination
 
 router = Router(tags=["重点企业清单"])
@@ -163,6 +163,26 @@ def get_list(request: HttpRequest, list_id: int, date: datetime.date | None = No
     day = date or timezone.localdate()
     check_day(day)
     return detail(request.user, key_list, day)
+
+
+@router.get(
+    "/lists/{list_id}/export.xlsx",
+    response={200: None},
+    summary="导出清单某日（date，默认今天）在列企业的 Excel 表，只含您管辖范围内的企业",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 表（.xlsx）",
+                "content": {export.XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export_list(request: HttpRequest, list_id: int, date: datetime.date | None = None) -> HttpResponse:
+    key_list = actions.access_list(request.user, list_id)
+    day = date or timezone.localdate()
+    check_day(day)
+    return export.download(request, key_list, day)
 
 
 @router.post(

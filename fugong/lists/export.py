@@ -6,10 +6,15 @@ import datetime
 import io
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+
+from fugong.core import audit
 from fugong.core.sheets import merge_text, workbook, write_cell
 from fugong.lists import reads
 from fugong.lists.models import KeyList
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("排名", "统一社会信用代码", "企业名称", "所属区划", "得分", "列入日期", "提名人", "批准人")
 WIDTHS = (6, 22, 36, 14, 8, 12, 12, 12)
 
@@ -42,3 +47,12 @@ def list_sheet(user: Any, key_list: KeyList, day: datetime.date) -> bytes:
             write_cell(sheet, row, col, value, date_cell if isinstance(value, datetime.date) else cell)
     book.close()
     return buffer.getvalue()
+
+
+def download(request: HttpRequest, key_list: KeyList, day: datetime.date) -> HttpResponse:
+    """The sheet as a download, for the page and the API alike; audited (it names enterprises)."""
+    filename = f"{key_list.title}-{day}.xlsx"
+    response = HttpResponse(list_sheet(request.user, key_list, day), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    audit.record_download(request, "export.key_list", key_list, filename, date=day)
+    return response

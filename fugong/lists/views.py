@@ -11,11 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Department
-from fugong.core import audit
 from fugong.core.access import Action, anchor_paths, may_anywhere, require_action
 from fugong.core.errors import DomainError, Forbidden
 from fugong.core.models import Channel
@@ -183,16 +181,8 @@ def list_decide(request: HttpRequest, list_id: int) -> HttpResponse:
     return redirect("key_list_detail", list_id=key_list.pk)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @login_required
 def list_export(request: HttpRequest, list_id: int) -> HttpResponse:
     """The list as of ?date= (today by default) as a sheet, with the rows the reader may see."""
     key_list = actions.access_list(request.user, list_id)
-    day = day_of(request)
-    filename = f"{key_list.title}-{day}.xlsx"
-    response = HttpResponse(export.list_sheet(request.user, key_list, day), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
-    audit.record_download(request, "export.key_list", key_list, filename, date=day)
-    return response
+    return export.download(request, key_list, day_of(request))

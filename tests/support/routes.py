@@ -287,6 +287,7 @@ ROUTES: dict[str, Entry] = {
     "GET api/v1/lists": Entry(),
     "POST api/v1/lists": Entry(body=_list_body, body_kinds=("region",)),
     "GET api/v1/lists/<list_id>": Entry(),
+    "GET api/v1/lists/<list_id>/export.xlsx": Entry(),
     "POST api/v1/lists/<list_id>/nominations": Entry(
         body=lambda v: {"enterprises": [v.value("enterprise")]}, body_kinds=("enterprise",)
     ),
