@@ -15,9 +15,10 @@ from fugong.accounts.models import Membership, User
 from fugong.core.access import Role
 from fugong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from fugong.core.models import AuditEvent
+from fugong.enterprises.models import Enterprise
 from fugong.lists import actions
 from fugong.lists.models import KeyList, ListEntry, Nomination, NominationStatus
-from tests.conftest import World
+from tests.conftest import World, uscc
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY1 = datetime.datetime(2020, 2, 10, 10, 0, tzinfo=TZ)
@@ -117,6 +118,15 @@ def test_a_county_cannot_approve_its_own_nomination_nor_nominate_outside_its_reg
         actions.check_decide(nanguan_county, city_list, [nanguan.uscc], "approve", channel="web")
     with pytest.raises(ValidationFailed, match="已有待审批的提名"):
         actions.check_nominate(nanguan_county, city_list, [nanguan.uscc], channel="web")
+    closed = Enterprise.objects.create(
+        uscc=uscc("220102", 77),
+        name="南关已停产企业",
+        region_id="220102",
+        active_from=datetime.date(2020, 1, 1),
+        active_to=datetime.date(2020, 1, 31),
+    )
+    with pytest.raises(ValidationFailed, match="南关已停产企业已停用"):
+        actions.check_nominate(nanguan_county, city_list, [closed.uscc], channel="web")
     assert not ListEntry.objects.filter(key_list=city_list).exists()
 
 
@@ -417,7 +427,6 @@ def test_a_plan_on_a_list_follows_its_entries_in_sql_and_in_python_alike(
 ) -> None:
     from fugong.dispatch.models import Plan
     from fugong.dispatch.plans.selection import plan_covers, plan_enterprises
-    from fugong.enterprises.models import Enterprise
 
     nanguan, changyi = world.enterprise("nanguan"), world.enterprise("changyi")
     for e, since, until in ((nanguan, 10, None), (changyi, 10, 12)):

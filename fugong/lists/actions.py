@@ -250,6 +250,8 @@ def check_nominate(
         where = f"enterprises.{i}"
         if not e.region.path.startswith(key_list.region.path):
             errors.append(ErrorItem(f"{e.name}不在{key_list.region.name}范围内，不能列入本清单", field=where))
+        elif not e.is_active_on(timezone.localdate(now)):
+            errors.append(ErrorItem(f"{e.name}已停用，不能列入清单", code="inactive", field=where))
         elif e.pk in on_list:
             errors.append(ErrorItem(f"{e.name}已在清单中", code="already_listed", field=where))
         elif e.pk in pending:
