@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from fugong.accounts.models import Department
 from fugong.core import audit
-from fugong.core.access import Action, access_object, scope_for, sees_everything
+from fugong.core.access import Action, access_object, anchor_paths, sees_everything
 from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.core.uscc import normalize_uscc
 from fugong.dispatch.figures.rollups import invalidate_plan
@@ -158,14 +158,18 @@ def check_create_list(user: Any, raw: dict[str, Any], *, channel: str) -> KeyLis
 
 
 def dispatch_regions(user: Any) -> list[Region]:
-    """The regions where the user dispatches (read once per user object, i.e. per request)."""
-    cached: list[Region] | None = getattr(user, "_fugong_dispatch_regions", None)
-    if cached is None:
-        codes = [split_path(p)[-1] for p in scope_for(user).grant(Action.CHANGE).paths]
-        cached = sorted(Region.objects.filter(code__in=codes), key=lambda r: r.depth) if codes else []
-        if user is not None:
-            user._fugong_dispatch_regions = cached
-    return cached
+    """The regions where the user dispatches, top down. Kept on the user object (one request)
+    beside the anchors it was read for: a membership change gives other anchors, so it is read
+    again; the regions of the same anchors never change."""
+    paths = anchor_paths(user, Action.CHANGE)
+    cached: tuple[tuple[str, ...], list[Region]] | None = getattr(user, "_fugong_dispatch_regions", None)
+    if cached is not None and cached[0] == paths:
+        return cached[1]
+    codes = [split_path(p)[-1] for p in paths]
+    regions = sorted(Region.objects.filter(code__in=codes), key=lambda r: r.depth) if codes else []
+    if user is not None:
+        user._fugong_dispatch_regions = (paths, regions)
+    return regions
 
 
 def dispatching_regions(user: Any, enterprise: Enterprise) -> list[Region]:
