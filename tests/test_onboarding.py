@@ -271,6 +271,15 @@ def test_resend_is_refused_outside_the_dispatchers_scope(world: World) -> None:
     assert not Notification.objects.exists()
 
 
+def test_a_reporter_without_a_phone_is_told_what_to_fill_not_refused_as_out_of_scope(world: World) -> None:
+    account = enrolled(world)
+    Notification.objects.all().delete()
+    User.objects.filter(pk=account.pk).update(phone="")
+    answer = world.client("changchun").post(f"/enterprises/{A}/invite/", {"account": account.pk}, follow=True)
+    assert "没有登记手机号" in answer.content.decode() and "补填手机号" in answer.content.decode()
+    assert not Notification.objects.exists()
+
+
 def test_the_enterprise_page_lists_reporters_with_masked_phones_and_resends(world: World, sms: Any) -> None:
     account = enrolled(world)
     client = world.client("changchun")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from fugong.accounts.models import Membership, User
 from fugong.core import audit, bulk
 from fugong.core.access import Action, Role, refused
-from fugong.core.errors import Forbidden, TooManyAttempts
+from fugong.core.errors import Forbidden, TooManyAttempts, ValidationFailed
 from fugong.core.phones import masked
 from fugong.enterprises.models import Enterprise
 from fugong.notify.actions import Notice, do_notify
@@ -158,10 +158,12 @@ def do_resend_invitation(
     if enterprise is not None:
         theirs = theirs.filter(pk=enterprise.pk)
     listed = list(theirs.distinct().order_by("name").values_list("uscc", "name"))
-    if not listed or not account.phone:
+    if not listed:
         error = Forbidden("该账号不是您管辖范围内企业的填报员，不能由您发送邀请")
         refused(user, error, User, {"pk": account.pk}, Action.CHANGE)
         raise error
+    if not account.phone:
+        raise ValidationFailed("该填报员账号没有登记手机号，无法发送邀请短信；请先在账号管理中为其补填手机号")
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=account.pk).first()  # two clicks at once: one waits
         last = (

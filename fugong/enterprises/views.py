@@ -112,7 +112,7 @@ def enterprise_invite(request: HttpRequest, uscc: str) -> HttpResponse:
         raise NotFound("找不到该填报员账号")
     try:
         invitations.do_resend_invitation(request.user, account, enterprise=enterprise, channel=Channel.WEB)
-    except TooManyAttempts as exc:
+    except (TooManyAttempts, ValidationFailed) as exc:  # said on the page it came from
         messages.error(request, exc.message)
     else:
         messages.success(request, "邀请短信已排队发送")

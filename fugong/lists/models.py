@@ -39,7 +39,7 @@ TIER_OF_LEVEL: dict[str, str] = {
     Level.CITY: Tier.CITY,
     Level.COUNTY: Tier.COUNTY,
 }
-LEVEL_LABELS: dict[str, str] = {Tier.PROVINCE: "省级", Tier.CITY: "市级", Tier.COUNTY: "县级"}
+LEVEL_LABELS: dict[str, str] = dict(Tier.choices)  # 省级, 市级, 县级
 # Who approves, in order, when a list does not say: a province list is reviewed by the city and
 # approved by the province; a city or county list is approved by its own level.
 DEFAULT_APPROVAL_LEVELS: dict[str, list[str]] = {
