@@ -58,6 +58,9 @@ class KeyListQuerySet(RestrictedQuerySet["KeyList"]):
         if action == Action.VIEW:
             above = {code for path in scope.grant(action).paths for code in split_path(path)}
             q |= Q(region_id__in=above)
+            # shared read-only with a region that recognises it: seen there and from below
+            shared = KeyListShare.objects.filter(region_id__in=above, revoked_at__isnull=True)
+            q |= Q(pk__in=shared.values("key_list_id"))
         return q
 
 
@@ -73,6 +76,9 @@ class KeyList(models.Model):
     tier = models.CharField("层级", max_length=10, choices=Tier.choices)
     # [{field, weight}]: stated now, computed by the ranking (issue 15 §1, a later slice)
     criteria = models.JSONField("评定标准", default=list, blank=True)
+    # how often listed enterprises must be contacted: {visits, calls, days} (e.g. at least one
+    # visit and one call every 30 days); empty: no rule
+    contact_rule = models.JSONField("联系频次要求", default=dict, blank=True)
     # the region levels that approve a nomination, in order; the last one's approval publishes
     approval_levels = models.JSONField("审批层级", default=list, blank=True)
     created_by = models.ForeignKey(
@@ -216,3 +222,72 @@ class Nomination(models.Model):
             if self.status == NominationStatus.PENDING and self.step < len(levels)
             else None
         )
+
+
+class KeyListShare(models.Model):
+    """A list shared read-only with another region that recognises it (a whitelist firm whose
+    supplier is elsewhere): the addressed region sees the list and its entries, and nothing else
+    of the owner's. A grant on the object, not a widening of anyone's scope; revoking keeps the
+    row."""
+
+    key_list = models.ForeignKey(KeyList, verbose_name="清单", on_delete=models.CASCADE, related_name="shares")
+    region = models.ForeignKey("regions.Region", verbose_name="共享给", on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("说明", max_length=200, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shared_at = models.DateTimeField("共享时间")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "清单共享"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_list", "region"], condition=Q(revoked_at__isnull=True), name="list_share_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_list_id}→{self.region_id}"
+
+
+class Urgency(models.IntegerChoices):
+    NONE = 0, "无紧急订单"
+    NORMAL = 1, "一般"
+    URGENT = 2, "较急"
+    CRITICAL = 3, "紧急"
+
+
+class RiskLevel(models.IntegerChoices):
+    LOW = 0, "低风险"
+    MEDIUM = 1, "中风险"
+    HIGH = 2, "高风险"
+
+
+class CandidateFacts(models.Model):
+    """The ranking's inputs the registry and reports do not hold, filled by the enterprise or a
+    dispatcher: order urgency (订单紧急程度), local labour (本地用工占比) and, until risk zoning
+    exists, the area's risk level (地区防疫情况). Versioned: a stale write is refused."""
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", verbose_name="企业", on_delete=models.CASCADE, related_name="candidate_facts"
+    )
+    order_urgency = models.PositiveSmallIntegerField("订单紧急程度", choices=Urgency.choices, default=Urgency.NONE)
+    local_labour_percent = models.DecimalField(
+        "本地用工占比（%）", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    area_risk = models.PositiveSmallIntegerField("地区风险等级", choices=RiskLevel.choices, default=RiskLevel.LOW)
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "清单评定信息"
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}"
