@@ -516,3 +516,35 @@ def test_the_plan_form_keeps_the_lists_it_follows(world: World, city_list: KeyLi
     edit = city.get(f"/dispatch/plans/{plan.pk}/edit/").content.decode()
     assert f'name="selector_lists" value="{city_list.pk}"' in edit
     assert "重点企业清单（当日在列）" in city.get(f"/dispatch/plans/{plan.pk}/").content.decode()
+
+
+def test_the_enterprise_tier_follows_the_highest_list_it_is_on_and_clears_when_it_leaves_the_last(
+    world: World, city_list: KeyList, province_list: KeyList, nanguan_county: User
+) -> None:
+    nanguan = world.enterprise("nanguan")
+    changchun, province = world.user("changchun"), world.user("province")
+
+    def tier() -> str:
+        return Enterprise.objects.get(pk=nanguan.pk).get_tier_display()
+
+    assert tier() == "非重点"
+    actions.check_nominate(nanguan_county, city_list, [nanguan.uscc], channel="web", now=DAY1)
+    actions.check_decide(changchun, city_list, [nanguan.uscc], "approve", channel="web", now=DAY1)
+    assert tier() == "市级重点"
+    actions.check_nominate(nanguan_county, province_list, [nanguan.uscc], channel="web", now=DAY1)
+    actions.check_decide(changchun, province_list, [nanguan.uscc], "approve", channel="web", now=DAY1)
+    assert tier() == "市级重点"  # reviewed by the city, not yet approved by the province
+    actions.check_decide(province, province_list, [nanguan.uscc], "approve", channel="web", now=DAY1)
+    assert tier() == "省级重点"
+    actions.check_decide(changchun, city_list, [nanguan.uscc], "remove", "转入省级清单", channel="web", now=DAY3)
+    assert tier() == "省级重点"  # still on the province list
+    actions.check_decide(province, province_list, [nanguan.uscc], "remove", "已停产", channel="web", now=DAY3)
+    assert tier() == "非重点"
+    tier_changes = AuditEvent.objects.filter(
+        action="enterprise.update", object_key=str(nanguan.pk), note__contains="重点企业层级随所在最高层级清单调整"
+    )
+    assert [e.changes["tier"] for e in tier_changes.order_by("pk")] == [
+        ["", "city"],
+        ["city", "province"],
+        ["province", ""],
+    ]

@@ -27,6 +27,7 @@ from fugong.core.access import Action, access_object, anchor_paths, sees_everyth
 from fugong.core.errors import Conflict, ErrorItem, Forbidden, ValidationFailed
 from fugong.core.uscc import normalize_uscc
 from fugong.dispatch.figures.rollups import invalidate_plan
+from fugong.enterprises.actions import Change, do_apply_changes
 from fugong.enterprises.models import Enterprise
 from fugong.lists.models import (
     DEFAULT_APPROVAL_LEVELS,
@@ -37,6 +38,7 @@ from fugong.lists.models import (
     ListEntry,
     Nomination,
     NominationStatus,
+    Tier,
 )
 from fugong.regions.models import Level, Region, split_path
 
@@ -389,6 +391,7 @@ def do_decide(
             approved_at=now,
         )
         entries_changed(key_list)
+        follow_highest_list(user, enterprise, channel=channel, reason=f"列入{key_list.title}")
     else:
         nomination.step = first_step(key_list, enterprise, nomination.nominating_region, nomination.step + 1)
     nomination.save(update_fields=["decisions", "status", "step"])
@@ -410,6 +413,22 @@ def entries_changed(key_list: KeyList) -> None:
 
     for plan_id in plans_following(key_list):
         invalidate_plan(plan_id)
+
+
+# highest first: an enterprise on a county and a province list is a province key enterprise
+TIER_RANK: list[str] = [Tier.PROVINCE, Tier.CITY, Tier.COUNTY]
+
+
+def follow_highest_list(user: Any, enterprise: Enterprise, *, channel: str, reason: str) -> None:
+    """The enterprise's tier (重点企业层级) follows the highest list it is currently on, and is
+    cleared when it leaves the last one. Written through the registry's own action, so the change
+    has its audit row and the roll-ups that select by tier are told."""
+    tiers = set(ListEntry.objects.filter(enterprise=enterprise).current().values_list("key_list__tier", flat=True))
+    tier = next((t for t in TIER_RANK if t in tiers), "")
+    if enterprise.tier == tier:
+        return
+    change = Change(cleaned={"tier": tier}, existing=enterprise, changes={"tier": [enterprise.tier, tier]})
+    do_apply_changes(user, [change], channel=channel, note=f"{reason}：重点企业层级随所在最高层级清单调整")
 
 
 def do_remove(
@@ -439,6 +458,7 @@ def do_remove(
     entry.removal_reason = reason[:500]
     entry.save(update_fields=["valid_to", "removed_by", "removed_at", "removal_reason"])
     entries_changed(key_list)
+    follow_highest_list(user, enterprise, channel=channel, reason=f"移出{key_list.title}")
     audit.record(
         actor=user,
         channel=channel,
