@@ -423,6 +423,9 @@ def follow_highest_list(user: Any, enterprise: Enterprise, *, channel: str, reas
     """The enterprise's tier (重点企业层级) follows the highest list it is currently on, and is
     cleared when it leaves the last one. Written through the registry's own action, so the change
     has its audit row and the roll-ups that select by tier are told."""
+    # read the row anew under its lock: the copy loaded with the request may be older than an
+    # edit made since, and saving it would put that edit's fields back
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     tiers = set(ListEntry.objects.filter(enterprise=enterprise).current().values_list("key_list__tier", flat=True))
     tier = next((t for t in TIER_RANK if t in tiers), "")
     if enterprise.tier == tier:
